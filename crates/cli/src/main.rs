@@ -1,0 +1,102 @@
+//! `iterate-actions`: the command line over the engine. Each subcommand is a thin
+//! shell around an `engine` call: read input, call, print.
+
+use clap::{Parser, Subcommand};
+use engine::diagnostics::render;
+use std::io::{self, BufRead, BufWriter, Write};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "iterate-actions", version, about = "Segment-compatible Iterate destination: triggers, mappings and more")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Answer conformance cases: JSON Lines on stdin, one answer line per case on stdout.
+    Eval,
+    /// Check a trigger: print its diagnostics and what it really selects.
+    Trigger {
+        /// The trigger, e.g. `type = "track" and event = "Signed Up"`.
+        fql: String,
+        /// Also evaluate it against this event (JSON).
+        #[arg(long)]
+        event: Option<String>,
+    },
+    /// Describe a diagnostic code, e.g. `FQL050`.
+    Explain { code: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Eval => eval(),
+        Command::Trigger { fql, event } => trigger(&fql, event.as_deref()),
+        Command::Explain { code } => match engine::diagnostics::codes::describe(&code.to_ascii_uppercase()) {
+            Some(doc) => {
+                println!("{}: {doc}", code.to_ascii_uppercase());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: unknown diagnostic code `{code}`");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// Streams: one line in, one line out, flushed in batches by the buffered writer.
+fn eval() -> ExitCode {
+    let stdin = io::stdin().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    for line in stdin.lines() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: cannot read stdin: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = engine::conformance::answer_line(&line);
+        if writeln!(out, "{answer}").is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn trigger(src: &str, event: Option<&str>) -> ExitCode {
+    let parsed = engine::fql::parse(src);
+    for d in &parsed.diagnostics {
+        eprint!("{}", render(d, "trigger", src));
+    }
+    let Some(trigger) = &parsed.trigger else {
+        return ExitCode::FAILURE;
+    };
+    println!("selects: {}", trigger.explain());
+    if let Some(event) = event {
+        let event: serde_json::Value = match serde_json::from_str(event) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("error: --event is not JSON: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        match trigger.matches(&event) {
+            Ok(m) => println!("match: {m}"),
+            Err(e) => {
+                eprintln!("error: evaluation fails: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
