@@ -1,1 +1,141 @@
-fn main() {}
+//! `cargo xtask <task>`: the single entry point for CI and chores.
+//!
+//! - `ci`: everything the test command runs (installs the Node reference packages,
+//!   fmt check, clippy, all tests, differential runs against the live npm
+//!   packages, benchmark compile).
+//! - `differential [--seed N] [--count N]`: generated cases, answered by the
+//!   reference packages and by our engine, compared.
+//! - `bench`: criterion benchmarks and the Node reference on the same inputs, ratio printed.
+//! - `fuzz [--seconds N]`: the cargo-fuzz targets.
+
+mod bench;
+mod differential;
+mod gen_fql;
+mod rng;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let result = match task {
+        "ci" => ci(),
+        "differential" => differential::run(&Options::parse(rest)),
+        "bench" => bench::run(&Options::parse(rest)),
+        "fuzz" => fuzz(&Options::parse(rest)),
+        "npm" => npm_install(),
+        _ => {
+            eprintln!("usage: cargo xtask <ci | differential [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Options {
+    pub seed: Option<u64>,
+    pub count: Option<usize>,
+    pub seconds: Option<u64>,
+    pub filter: Option<String>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Options {
+        let mut o = Options::default();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let v = it.clone().next().cloned();
+            match a.as_str() {
+                "--seed" => o.seed = v.and_then(|v| v.parse().ok()),
+                "--count" => o.count = v.and_then(|v| v.parse().ok()),
+                "--seconds" => o.seconds = v.and_then(|v| v.parse().ok()),
+                "--filter" => o.filter = v,
+                _ => continue,
+            }
+            it.next();
+        }
+        o
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    eprintln!("$ {shown}");
+    let status = cmd.current_dir(root()).status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Installs Segment's reference packages from the lockfile, when they are missing or stale.
+pub fn npm_install() -> Result<(), String> {
+    let dir = root().join("tests/reference");
+    let lock = std::fs::read(dir.join("package-lock.json")).map_err(|e| format!("tests/reference/package-lock.json: {e}"))?;
+    let installed = std::fs::read(dir.join("node_modules/.package-lock.json")).unwrap_or_default();
+    let stamp = dir.join("node_modules/.installed-from-lock");
+    if installed.is_empty() || std::fs::read(&stamp).ok().as_deref() != Some(lock.as_slice()) {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(&dir))?;
+        std::fs::write(&stamp, &lock).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn ci() -> Result<(), String> {
+    type Step = (&'static str, Box<dyn Fn() -> Result<(), String>>);
+    let steps: Vec<Step> = vec![
+        ("install the Node reference packages", Box::new(npm_install)),
+        ("cargo fmt --check", Box::new(|| run(cargo().args(["fmt", "--all", "--", "--check"])))),
+        ("clippy -D warnings", Box::new(|| run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))),
+        ("all tests", Box::new(|| run(cargo().args(["test", "--workspace"])))),
+        ("differential: triggers", Box::new(|| differential::run(&Options { count: Some(20_000), ..Options::default() }))),
+        ("benchmarks compile", Box::new(|| run(cargo().args(["bench", "--workspace", "--no-run"])))),
+    ];
+    let (mut passed, mut failed) = (0, 0);
+    for (name, step) in &steps {
+        eprintln!("\n==> {name}");
+        match step() {
+            Ok(()) => passed += 1,
+            Err(e) => {
+                eprintln!("FAILED: {name}: {e}");
+                failed += 1;
+            }
+        }
+    }
+    println!("\nci: {passed} passed, {failed} failed");
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{failed} step(s) failed"))
+    }
+}
+
+fn fuzz(o: &Options) -> Result<(), String> {
+    let seconds = o.seconds.unwrap_or(60);
+    let target = o.filter.clone().unwrap_or_else(|| "fql".into());
+    if Command::new("cargo").args(["fuzz", "--version"]).output().map(|o| !o.status.success()).unwrap_or(true) {
+        run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    run(cargo()
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["fuzz", "run", &target, "--fuzz-dir", "fuzz", "--"])
+        .arg(format!("-max_total_time={seconds}")))
+}

@@ -32,15 +32,53 @@ fn answer_trigger(id: Value, case: &Value) -> Value {
 pub fn answer_line(line: &str) -> Value {
     match serde_json::from_str::<Value>(line) {
         Ok(case @ Value::Object(_)) => answer(&case),
-        Ok(_) => error_line("the line is not a JSON object"),
-        Err(e) => error_line(&format!("the line is not JSON: {e}")),
+        Ok(_) => error_line(line, "the line is not a JSON object"),
+        Err(e) => error_line(line, &format!("the line is not JSON: {e}")),
     }
 }
 
-fn error_line(message: &str) -> Value {
+/// The id of a case line that does not parse (for example because it holds a lone
+/// UTF-16 surrogate, which serde_json rejects), so its answer can still be matched.
+fn salvage_id(line: &str) -> Value {
+    let rest = line.trim_start().strip_prefix('{').map(str::trim_start);
+    let id = rest
+        .and_then(|r| r.strip_prefix("\"id\""))
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix(':'))
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('"'))
+        .and_then(|r| r.split_once('"'))
+        .map(|(id, _)| id);
+    id.filter(|id| !id.contains('\\')).map_or(Value::Null, |id| Value::String(id.to_string()))
+}
+
+fn error_line(line: &str, message: &str) -> Value {
     let mut m = Map::new();
-    m.insert("id".into(), Value::Null);
+    m.insert("id".into(), salvage_id(line));
     m.insert("ok".into(), Value::Bool(false));
     m.insert("error".into(), Value::String(message.into()));
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_that_is_not_json_keeps_its_id() {
+        let a = answer_line(r#"{"id":"c-1","kind":"fql","fql":"\ud800"}"#);
+        assert_eq!(a["id"], "c-1");
+        assert_eq!(a["ok"], false);
+        assert_eq!(answer_line("nope")["id"], Value::Null);
+    }
+
+    #[test]
+    fn trigger_cases_answer_match_or_error() {
+        let a = answer(&json!({"id": "x", "kind": "fql", "fql": "type = \"track\"", "event": {"type": "track"}}));
+        assert_eq!(a, json!({"id": "x", "ok": true, "match": true}));
+        let a = answer(&json!({"id": "y", "kind": "fql", "fql": "type = \"track\"", "event": null}));
+        assert_eq!(a["ok"], false);
+        let a = answer(&json!({"id": "z", "kind": "fql", "fql": "type = \"track\""}));
+        assert_eq!(a["match"], false);
+    }
 }

@@ -89,12 +89,9 @@ impl Trigger {
 
     /// A plain-language rendering of what the trigger selects, with explicit grouping.
     pub fn explain(&self) -> String {
-        let node = Node::Group(self.root.clone());
-        let s = node.to_string();
-        if self.root.children.len() == 1 {
-            s.trim_start_matches('(').trim_end_matches(')').to_string()
-        } else {
-            s
+        match self.root.children.as_slice() {
+            [only] => only.to_string(),
+            _ => Node::Group(self.root.clone()).to_string(),
         }
     }
 }

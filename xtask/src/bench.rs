@@ -1,0 +1,1 @@
+pub fn run(_o: &crate::Options) -> Result<(), String> { Err("not yet".into()) }
