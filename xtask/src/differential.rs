@@ -28,7 +28,9 @@ pub fn run(o: &Options) -> Result<(), String> {
     for case in &cases {
         let ours = engine::conformance::answer(case);
         let id = case["id"].as_str().unwrap_or_default();
-        let theirs = reference.get(id).ok_or_else(|| format!("the reference gave no answer for {id}"))?;
+        let theirs = reference
+            .get(id)
+            .ok_or_else(|| format!("the reference gave no answer for {id}"))?;
         if theirs["ok"] == false {
             if case_parses(case) {
                 thrown += 1;
@@ -48,12 +50,18 @@ pub fn run(o: &Options) -> Result<(), String> {
         100.0 * agree as f64 / count.max(1) as f64
     );
     for (case, ours, theirs) in disagreements.iter().take(20) {
-        println!("  DISAGREE {}\n    ours   {ours}\n    theirs {theirs}", case);
+        println!(
+            "  DISAGREE {}\n    ours   {ours}\n    theirs {theirs}",
+            case
+        );
     }
     if disagreements.is_empty() {
         Ok(())
     } else {
-        Err(format!("{} generated trigger cases disagree with the reference", disagreements.len()))
+        Err(format!(
+            "{} generated trigger cases disagree with the reference",
+            disagreements.len()
+        ))
     }
 }
 
@@ -82,13 +90,17 @@ pub fn reference_answers(cases: &[Value]) -> Result<HashMap<String, Value>, Stri
     let mut stdin = child.stdin.take().ok_or("no stdin")?;
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    writer.join().map_err(|_| "writer panicked")?.map_err(|e| e.to_string())?;
+    writer
+        .join()
+        .map_err(|_| "writer panicked")?
+        .map_err(|e| e.to_string())?;
     if !output.status.success() {
         return Err(format!("the reference harness failed: {}", output.status));
     }
     let mut answers = HashMap::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let v: Value = serde_json::from_str(line).map_err(|e| format!("bad reference line {line}: {e}"))?;
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| format!("bad reference line {line}: {e}"))?;
         let id = v["id"].as_str().unwrap_or_default().to_string();
         answers.insert(id, v);
     }
@@ -117,12 +129,27 @@ mod tests {
                 }
             }
         }
-        assert!(parsed > 3000, "only {parsed} of 5000 generated triggers parse");
-        for code in ["FQL001", "FQL002", "FQL004", "FQL005", "FQL010", "FQL011", "FQL012", "FQL013", "FQL014"] {
-            assert!(codes.contains(code), "the generator never produces {code}: {codes:?}");
+        assert!(
+            parsed > 3000,
+            "only {parsed} of 5000 generated triggers parse"
+        );
+        for code in [
+            "FQL001", "FQL002", "FQL004", "FQL005", "FQL010", "FQL011", "FQL012", "FQL013",
+            "FQL014",
+        ] {
+            assert!(
+                codes.contains(code),
+                "the generator never produces {code}: {codes:?}"
+            );
         }
-        for code in ["FQL050", "FQL051", "FQL052", "FQL053", "FQL054", "FQL055", "FQL056", "FQL057", "FQL058"] {
-            assert!(warned.contains(code), "the generator never produces warning {code}: {warned:?}");
+        for code in [
+            "FQL050", "FQL051", "FQL052", "FQL053", "FQL054", "FQL055", "FQL056", "FQL057",
+            "FQL058",
+        ] {
+            assert!(
+                warned.contains(code),
+                "the generator never produces warning {code}: {warned:?}"
+            );
         }
     }
 }

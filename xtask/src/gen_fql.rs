@@ -6,25 +6,101 @@ use crate::rng::Rng;
 use serde_json::{json, Value};
 
 const FIELDS: &[&str] = &[
-    "type", "event", "name", "userId", "properties.plan", "properties.price", "properties.sp", "properties.flag",
-    "properties.sflag", "properties.nul", "properties.zero", "properties.zero.x", "properties.empty", "properties.n.d",
-    "properties.items", "properties.tags.length", "properties.missing", "properties", "traits.email", "traits.age",
-    "traits.vip", "traits.company.name", "context.page.path", "context.locale", "context.traits.plan", "context.missing.deep",
-    "properties.first-name", "properties.a_b", "properties.name",
+    "type",
+    "event",
+    "name",
+    "userId",
+    "properties.plan",
+    "properties.price",
+    "properties.sp",
+    "properties.flag",
+    "properties.sflag",
+    "properties.nul",
+    "properties.zero",
+    "properties.zero.x",
+    "properties.empty",
+    "properties.n.d",
+    "properties.items",
+    "properties.tags.length",
+    "properties.missing",
+    "properties",
+    "traits.email",
+    "traits.age",
+    "traits.vip",
+    "traits.company.name",
+    "context.page.path",
+    "context.locale",
+    "context.traits.plan",
+    "context.missing.deep",
+    "properties.first-name",
+    "properties.a_b",
+    "properties.name",
 ];
-const NOISE_FIELDS: &[&str] = &["anonymousId", "Type", "messageId", "EVENT", "constructor", "propertiesX", "traits", "context"];
+const NOISE_FIELDS: &[&str] = &[
+    "anonymousId",
+    "Type",
+    "messageId",
+    "EVENT",
+    "constructor",
+    "propertiesX",
+    "traits",
+    "context",
+];
 const OPS: &[&str] = &["=", "!=", "<", "<=", ">", ">="];
 const NOISE_OPS: &[&str] = &["==", "=~", "<>", "!", ".", ","];
 const STRINGS: &[&str] = &[
-    "track", "identify", "page", "Order Completed", "Signed Up", "pro", "5", "true", "null", "", "u1", "a@b.co", "/cart",
-    "Shoe", "en-US", "Order", "Completed", "rder Completed", "*", "é", "🎉", "Order*", "*Completed", "*Order*", "O*d", "ack",
+    "track",
+    "identify",
+    "page",
+    "Order Completed",
+    "Signed Up",
+    "pro",
+    "5",
+    "true",
+    "null",
+    "",
+    "u1",
+    "a@b.co",
+    "/cart",
+    "Shoe",
+    "en-US",
+    "Order",
+    "Completed",
+    "rder Completed",
+    "*",
+    "é",
+    "🎉",
+    "Order*",
+    "*Completed",
+    "*Order*",
+    "O*d",
+    "ack",
 ];
-const NUMBERS: &[&str] = &["5", "0", "-5", "1.5", "19.99", "30", "+5", "-", "007", "1e3", "5.0", "-0", "100", "-.5", "4"];
-const WORDS: &[&str] = &["track", "true", "false", "null", "TRUE", "Null", "pro", "identify", "nullx", "an", "or", "and"];
-const FUNC_FIELDS: &[&str] = &["event", "name", "userId", "properties.plan", "traits.email", "context.page.path", "type", "anonymousId", "properties.price", "properties", "propertiesX"];
+const NUMBERS: &[&str] = &[
+    "5", "0", "-5", "1.5", "19.99", "30", "+5", "-", "007", "1e3", "5.0", "-0", "100", "-.5", "4",
+];
+const WORDS: &[&str] = &[
+    "track", "true", "false", "null", "TRUE", "Null", "pro", "identify", "nullx", "an", "or", "and",
+];
+const FUNC_FIELDS: &[&str] = &[
+    "event",
+    "name",
+    "userId",
+    "properties.plan",
+    "traits.email",
+    "context.page.path",
+    "type",
+    "anonymousId",
+    "properties.price",
+    "properties",
+    "propertiesX",
+];
 
 fn ws(rng: &mut Rng) -> &'static str {
-    *rng.pick(&[" ", " ", " ", " ", " ", " ", " ", " ", "  ", " ", " ", " ", "\t", "\n", " ", ""])
+    const WS: [&str; 16] = [
+        " ", " ", " ", " ", " ", " ", " ", " ", "  ", " ", " ", " ", "\t", "\n", " ", "",
+    ];
+    WS[rng.below(WS.len())]
 }
 
 fn literal(rng: &mut Rng) -> String {
@@ -39,7 +115,11 @@ fn literal(rng: &mut Rng) -> String {
 
 fn condition(rng: &mut Rng) -> String {
     if rng.chance(22) {
-        let name = if rng.chance(85) { *rng.pick(&["contains", "match"]) } else { *rng.pick(&["Contains", "MATCH", "starts"]) };
+        let name = if rng.chance(85) {
+            *rng.pick(&["contains", "match"])
+        } else {
+            *rng.pick(&["Contains", "MATCH", "starts"])
+        };
         let bang = if rng.chance(30) { "!" } else { "" };
         let field = rng.pick(FUNC_FIELDS);
         let value = literal(rng);
@@ -51,11 +131,23 @@ fn condition(rng: &mut Rng) -> String {
             _ => format!("{bang}{name}({field},{}{value})", ws(rng)),
         };
     }
-    let field = if rng.chance(94) { rng.pick(FIELDS) } else { rng.pick(NOISE_FIELDS) };
-    let op = if rng.chance(97) { rng.pick(OPS) } else { rng.pick(NOISE_OPS) };
+    let field = if rng.chance(94) {
+        rng.pick(FIELDS)
+    } else {
+        rng.pick(NOISE_FIELDS)
+    };
+    let op = if rng.chance(97) {
+        rng.pick(OPS)
+    } else {
+        rng.pick(NOISE_OPS)
+    };
     let value = literal(rng);
     let (a, b) = (ws(rng), ws(rng));
-    let prefix = if rng.chance(4) { *rng.pick(&["!", "not ", "NOT "]) } else { "" };
+    let prefix = if rng.chance(4) {
+        *rng.pick(&["!", "not ", "NOT "])
+    } else {
+        ""
+    };
     format!("{prefix}{field}{a}{op}{b}{value}")
 }
 
@@ -92,10 +184,29 @@ fn mutate(rng: &mut Rng, s: &str) -> String {
         0 if !chars.is_empty() => {
             chars.remove(at.min(chars.len() - 1));
         }
-        1 => chars.insert(at, *rng.pick(&['(', ')', '"', '\'', '.', '\\', '#', '\r', '!', '=', '<', '[', 'é', ',', '*'])),
+        1 => chars.insert(
+            at,
+            *rng.pick(&[
+                '(', ')', '"', '\'', '.', '\\', '#', '\r', '!', '=', '<', '[', 'é', ',', '*',
+            ]),
+        ),
         2 => chars.truncate(at),
         3 => return format!("{s} {}", rng.pick(&["and", "or", ")", "(", "and (", "!"])),
-        4 => return rng.pick(&["", " ", "()", "(type = \"track\")", "((type = \"track\"))", "type", "type =", "!", "and"]).to_string(),
+        4 => {
+            return rng
+                .pick(&[
+                    "",
+                    " ",
+                    "()",
+                    "(type = \"track\")",
+                    "((type = \"track\"))",
+                    "type",
+                    "type =",
+                    "!",
+                    "and",
+                ])
+                .to_string()
+        }
         _ => chars.insert(at, ' '),
     }
     chars.into_iter().collect()
@@ -115,30 +226,98 @@ pub fn event(rng: &mut Rng) -> Option<Value> {
         return None;
     }
     if rng.chance(1) {
-        return Some(rng.pick(&[Value::Null, json!("a string"), json!([1, 2]), json!(5)]).clone());
+        return Some(
+            rng.pick(&[Value::Null, json!("a string"), json!([1, 2]), json!(5)])
+                .clone(),
+        );
     }
     let kind = *rng.pick(&["track", "track", "identify", "page", "group", "Track"]);
     let mut e = json!({"type": kind, "messageId": "m-1", "anonymousId": "anon-1"});
     let o = e.as_object_mut().expect("object");
     if kind != "identify" {
-        o.insert("event".into(), json!(rng.pick(&["Order Completed", "Signed Up", "order completed", "Order", "null", "", "*Order*"])));
+        o.insert(
+            "event".into(),
+            json!(rng.pick(&[
+                "Order Completed",
+                "Signed Up",
+                "order completed",
+                "Order",
+                "null",
+                "",
+                "*Order*"
+            ])),
+        );
     }
     if rng.chance(60) {
-        o.insert("userId".into(), rng.pick(&[json!("u1"), json!(""), json!(5), json!(null), json!(true), json!("5")]).clone());
+        o.insert(
+            "userId".into(),
+            rng.pick(&[
+                json!("u1"),
+                json!(""),
+                json!(5),
+                json!(null),
+                json!(true),
+                json!("5"),
+            ])
+            .clone(),
+        );
     }
     if rng.chance(30) {
-        o.insert("name".into(), rng.pick(&[json!("Home"), json!("Shoe"), json!(null), json!("Order Completed")]).clone());
+        o.insert(
+            "name".into(),
+            rng.pick(&[
+                json!("Home"),
+                json!("Shoe"),
+                json!(null),
+                json!("Order Completed"),
+            ])
+            .clone(),
+        );
     }
     let v = |rng: &mut Rng| -> Value {
         rng.pick(&[
-            json!(5), json!("5"), json!(0), json!(""), json!(null), json!(true), json!(false), json!("true"), json!("pro"),
-            json!(19.99), json!(-5), json!(30), json!([1, 2, 3]), json!({"d": 2}), json!("Order Completed"), json!("é🎉"), json!(100),
-            json!("*Order*"), json!(1.5), json!(-0.5), json!(4),
+            json!(5),
+            json!("5"),
+            json!(0),
+            json!(""),
+            json!(null),
+            json!(true),
+            json!(false),
+            json!("true"),
+            json!("pro"),
+            json!(19.99),
+            json!(-5),
+            json!(30),
+            json!([1, 2, 3]),
+            json!({"d": 2}),
+            json!("Order Completed"),
+            json!("é🎉"),
+            json!(100),
+            json!("*Order*"),
+            json!(1.5),
+            json!(-0.5),
+            json!(4),
         ])
         .clone()
     };
     let mut props = serde_json::Map::new();
-    for key in ["plan", "price", "sp", "flag", "sflag", "nul", "zero", "empty", "n", "items", "tags", "name", "first-name", "a_b", "properties"] {
+    for key in [
+        "plan",
+        "price",
+        "sp",
+        "flag",
+        "sflag",
+        "nul",
+        "zero",
+        "empty",
+        "n",
+        "items",
+        "tags",
+        "name",
+        "first-name",
+        "a_b",
+        "properties",
+    ] {
         if rng.chance(55) {
             props.insert(key.into(), v(rng));
         }
@@ -147,7 +326,10 @@ pub fn event(rng: &mut Rng) -> Option<Value> {
         o.insert("properties".into(), Value::Object(props));
     }
     if rng.chance(50) {
-        o.insert("traits".into(), json!({"email": v(rng), "age": v(rng), "vip": v(rng), "company": {"name": v(rng)}}));
+        o.insert(
+            "traits".into(),
+            json!({"email": v(rng), "age": v(rng), "vip": v(rng), "company": {"name": v(rng)}}),
+        );
     }
     if rng.chance(80) {
         o.insert("context".into(), json!({"page": {"path": rng.pick(&["/cart", "/pricing", ""])}, "locale": v(rng), "traits": {"plan": v(rng)}}));

@@ -26,8 +26,9 @@ fn main() -> ExitCode {
         "bench" => bench::run(&Options::parse(rest)),
         "fuzz" => fuzz(&Options::parse(rest)),
         "npm" => npm_install(),
+        "demo" => run(cargo().args(["run", "--quiet", "--release", "-p", "cli", "--", "demo"])),
         _ => {
-            eprintln!("usage: cargo xtask <ci | differential [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
+            eprintln!("usage: cargo xtask <ci | demo | differential [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
             return ExitCode::from(2);
         }
     };
@@ -68,13 +69,19 @@ impl Options {
 }
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     eprintln!("$ {shown}");
-    let status = cmd.current_dir(root()).status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -86,14 +93,22 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// Installs Segment's reference packages from the lockfile, when they are missing or stale.
+/// Installs Segment's reference packages from the lockfile, when they are missing or
+/// stale, and Node.js itself from Debian's packages when the machine has none.
 pub fn npm_install() -> Result<(), String> {
+    if Command::new("npm").arg("--version").output().is_err() {
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "nodejs", "npm"]))?;
+    }
     let dir = root().join("tests/reference");
-    let lock = std::fs::read(dir.join("package-lock.json")).map_err(|e| format!("tests/reference/package-lock.json: {e}"))?;
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .map_err(|e| format!("tests/reference/package-lock.json: {e}"))?;
     let installed = std::fs::read(dir.join("node_modules/.package-lock.json")).unwrap_or_default();
     let stamp = dir.join("node_modules/.installed-from-lock");
     if installed.is_empty() || std::fs::read(&stamp).ok().as_deref() != Some(lock.as_slice()) {
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(&dir))?;
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir))?;
         std::fs::write(&stamp, &lock).map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -103,11 +118,40 @@ fn ci() -> Result<(), String> {
     type Step = (&'static str, Box<dyn Fn() -> Result<(), String>>);
     let steps: Vec<Step> = vec![
         ("install the Node reference packages", Box::new(npm_install)),
-        ("cargo fmt --check", Box::new(|| run(cargo().args(["fmt", "--all", "--", "--check"])))),
-        ("clippy -D warnings", Box::new(|| run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))),
-        ("all tests", Box::new(|| run(cargo().args(["test", "--workspace"])))),
-        ("differential: triggers", Box::new(|| differential::run(&Options { count: Some(20_000), ..Options::default() }))),
-        ("benchmarks compile", Box::new(|| run(cargo().args(["bench", "--workspace", "--no-run"])))),
+        (
+            "cargo fmt --check",
+            Box::new(|| run(cargo().args(["fmt", "--all", "--", "--check"]))),
+        ),
+        (
+            "clippy -D warnings",
+            Box::new(|| {
+                run(cargo().args([
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]))
+            }),
+        ),
+        (
+            "all tests",
+            Box::new(|| run(cargo().args(["test", "--workspace", "--no-fail-fast"]))),
+        ),
+        (
+            "differential: triggers",
+            Box::new(|| {
+                differential::run(&Options {
+                    count: Some(20_000),
+                    ..Options::default()
+                })
+            }),
+        ),
+        (
+            "benchmarks compile",
+            Box::new(|| run(cargo().args(["bench", "--workspace", "--no-run"]))),
+        ),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, step) in &steps {
@@ -131,7 +175,12 @@ fn ci() -> Result<(), String> {
 fn fuzz(o: &Options) -> Result<(), String> {
     let seconds = o.seconds.unwrap_or(60);
     let target = o.filter.clone().unwrap_or_else(|| "fql".into());
-    if Command::new("cargo").args(["fuzz", "--version"]).output().map(|o| !o.status.success()).unwrap_or(true) {
+    if Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
         run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
     }
     run(cargo()

@@ -7,7 +7,11 @@ use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "iterate-actions", version, about = "Segment-compatible Iterate destination: triggers, mappings and more")]
+#[command(
+    name = "iterate-actions",
+    version,
+    about = "Segment-compatible Iterate destination: triggers, mappings and more"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,6 +31,8 @@ enum Command {
     },
     /// Describe a diagnostic code, e.g. `FQL050`.
     Explain { code: String },
+    /// Show triggers at work on sample events, surprises included.
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -34,16 +40,19 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Eval => eval(),
         Command::Trigger { fql, event } => trigger(&fql, event.as_deref()),
-        Command::Explain { code } => match engine::diagnostics::codes::describe(&code.to_ascii_uppercase()) {
-            Some(doc) => {
-                println!("{}: {doc}", code.to_ascii_uppercase());
-                ExitCode::SUCCESS
+        Command::Demo => demo(),
+        Command::Explain { code } => {
+            match engine::diagnostics::codes::describe(&code.to_ascii_uppercase()) {
+                Some(doc) => {
+                    println!("{}: {doc}", code.to_ascii_uppercase());
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!("error: unknown diagnostic code `{code}`");
+                    ExitCode::from(2)
+                }
             }
-            None => {
-                eprintln!("error: unknown diagnostic code `{code}`");
-                ExitCode::from(2)
-            }
-        },
+        }
     }
 }
 
@@ -96,6 +105,52 @@ fn trigger(src: &str, event: Option<&str>) -> ExitCode {
                 eprintln!("error: evaluation fails: {e}");
                 return ExitCode::FAILURE;
             }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn demo() -> ExitCode {
+    let events = [
+        serde_json::json!({"type": "track", "event": "Signed Up", "userId": "user_1", "properties": {"plan": "pro", "price": 199}}),
+        serde_json::json!({"type": "track", "event": "Order Completed", "properties": {"plan": "starter", "price": 5}}),
+        serde_json::json!({"type": "identify", "userId": "user_1", "traits": {"email": "ada@example.com"}}),
+    ];
+    let triggers = [
+        "type = \"track\"",
+        "type = \"track\" and (event = \"Signed Up\" or properties.plan = \"pro\")",
+        "type = \"identify\" and userId != null",
+        "properties.price > 100",
+        "type = \"identify\" and event = \"Nope\" or userId = \"user_1\"",
+        "match(event, \"Completed\")",
+        "type = \"track\" and (event = \"a\" or (event = \"b\"))",
+    ];
+    println!("events:");
+    for (i, e) in events.iter().enumerate() {
+        println!("  #{i} {e}");
+    }
+    for src in triggers {
+        println!("\ntrigger: {src}");
+        let parsed = engine::fql::parse(src);
+        for d in &parsed.diagnostics {
+            print!("{}", render(d, "trigger", src));
+        }
+        if let Some(t) = &parsed.trigger {
+            println!("selects: {}", t.explain());
+            let hits: Vec<String> = events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| t.matches(e).unwrap_or(false))
+                .map(|(i, _)| format!("#{i}"))
+                .collect();
+            println!(
+                "matches: {}",
+                if hits.is_empty() {
+                    "none".to_string()
+                } else {
+                    hits.join(", ")
+                }
+            );
         }
     }
     ExitCode::SUCCESS

@@ -39,10 +39,19 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// Renders `diag` with the source lines its labels point at. `name` is what the
 /// ` --> ` line calls the source (for example `trigger`).
 pub fn render(diag: &Diagnostic, name: &str, source: &str) -> String {
-    let mut out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code, diag.message);
+    let mut out = format!(
+        "{}[{}]: {}\n",
+        diag.severity.as_str(),
+        diag.code,
+        diag.message
+    );
     let primary = diag.span().or_else(|| diag.labels.first().map(|l| l.span));
     if let Some(pointer) = &diag.pointer {
-        let _ = writeln!(out, " --> {name}: {}", if pointer.is_empty() { "/" } else { pointer });
+        let _ = writeln!(
+            out,
+            " --> {name}: {}",
+            if pointer.is_empty() { "/" } else { pointer }
+        );
     }
     if let Some(span) = primary {
         let (line, col) = line_col(source, span.start);
@@ -69,11 +78,19 @@ pub fn render(diag: &Diagnostic, name: &str, source: &str) -> String {
                 let _ = writeln!(out, "{:>gutter$} | {}", l, visible(text));
                 last_line = l;
             }
-            let _ = writeln!(out, "{pad} | {}", underline(source, label.span, label.primary, &label.text));
+            let _ = writeln!(
+                out,
+                "{pad} | {}",
+                underline(source, label.span, label.primary, &label.text)
+            );
         }
     }
     if let Some(help) = &diag.help {
-        let pad = " ".repeat(if primary.is_some() { gutter_width(diag, source) } else { 0 });
+        let pad = " ".repeat(if primary.is_some() {
+            gutter_width(diag, source)
+        } else {
+            0
+        });
         let _ = writeln!(out, "{pad} = help: {help}");
     }
     out
@@ -91,7 +108,9 @@ fn gutter_width(diag: &Diagnostic, source: &str) -> usize {
 
 /// Control characters would break the caret alignment; show them as `?`.
 fn visible(line: &str) -> String {
-    line.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+    line.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 fn underline(source: &str, span: Span, primary: bool, text: &str) -> String {
@@ -102,7 +121,10 @@ fn underline(source: &str, span: Span, primary: bool, text: &str) -> String {
     // Underline at most to the end of the label's first line.
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = line_start + line_text.len();
-    let width = source[start..end.clamp(start, line_end.max(start))].chars().count().max(1);
+    let width = source[start..end.clamp(start, line_end.max(start))]
+        .chars()
+        .count()
+        .max(1);
     let mark = if primary { "^" } else { "-" };
     let mut s = format!("{}{}", " ".repeat(col - 1), mark.repeat(width));
     if !text.is_empty() {
@@ -128,7 +150,8 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters_not_bytes() {
-        assert_eq!(line_col("é = x", 3), (1, 2));
+        assert_eq!(line_col("é = x", 2), (1, 2));
+        assert_eq!(line_col("é = x", 3), (1, 3));
         assert_eq!(line_col("a\nbc", 3), (2, 2));
         assert_eq!(utf16_col("🎉x", 4), 2);
     }

@@ -9,7 +9,9 @@ pub fn answer(case: &Value) -> Value {
     match case.get("kind").and_then(Value::as_str) {
         Some("fql") => answer_trigger(id, case),
         Some("mapping") => json!({"id": id, "ok": false, "error": "unsupported"}),
-        Some(other) => json!({"id": id, "ok": false, "error": format!("unknown case kind `{other}`")}),
+        Some(other) => {
+            json!({"id": id, "ok": false, "error": format!("unknown case kind `{other}`")})
+        }
         None => json!({"id": id, "ok": false, "error": "the case has no `kind`"}),
     }
 }
@@ -49,7 +51,8 @@ fn salvage_id(line: &str) -> Value {
         .and_then(|r| r.strip_prefix('"'))
         .and_then(|r| r.split_once('"'))
         .map(|(id, _)| id);
-    id.filter(|id| !id.contains('\\')).map_or(Value::Null, |id| Value::String(id.to_string()))
+    id.filter(|id| !id.contains('\\'))
+        .map_or(Value::Null, |id| Value::String(id.to_string()))
 }
 
 fn error_line(line: &str, message: &str) -> Value {
@@ -74,9 +77,12 @@ mod tests {
 
     #[test]
     fn trigger_cases_answer_match_or_error() {
-        let a = answer(&json!({"id": "x", "kind": "fql", "fql": "type = \"track\"", "event": {"type": "track"}}));
+        let a = answer(
+            &json!({"id": "x", "kind": "fql", "fql": "type = \"track\"", "event": {"type": "track"}}),
+        );
         assert_eq!(a, json!({"id": "x", "ok": true, "match": true}));
-        let a = answer(&json!({"id": "y", "kind": "fql", "fql": "type = \"track\"", "event": null}));
+        let a =
+            answer(&json!({"id": "y", "kind": "fql", "fql": "type = \"track\"", "event": null}));
         assert_eq!(a["ok"], false);
         let a = answer(&json!({"id": "z", "kind": "fql", "fql": "type = \"track\""}));
         assert_eq!(a["match"], false);

@@ -45,10 +45,16 @@ pub(crate) fn group(g: &Group, event: &JsVal<'_>) -> Result<bool, EvalError> {
 fn node(n: &Node, event: &JsVal<'_>) -> Result<bool, EvalError> {
     match n {
         Node::Group(g) => group(g, event),
-        Node::Hole(span) => Err(EvalError { message: "empty parentheses cannot be evaluated".into(), span: Some(*span) }),
+        Node::Hole(span) => Err(EvalError {
+            message: "empty parentheses cannot be evaluated".into(),
+            span: Some(*span),
+        }),
         Node::Condition(c) => {
             if event.is_nullish() {
-                return Err(EvalError { message: "the event is null".into(), span: Some(c.span) });
+                return Err(EvalError {
+                    message: "the event is null".into(),
+                    span: Some(c.span),
+                });
             }
             let actual = match &c.field {
                 Field::Type => event.get("type"),
@@ -69,7 +75,10 @@ fn node(n: &Node, event: &JsVal<'_>) -> Result<bool, EvalError> {
 fn lookup<'a>(root: JsVal<'a>, path: &Path, span: Span) -> Result<JsVal<'a>, EvalError> {
     match path {
         Path::Empty => Ok(JsVal::Undefined),
-        Path::Invalid(raw) => Err(EvalError { message: format!("the path `{raw}` has no key"), span: Some(span) }),
+        Path::Invalid(raw) => Err(EvalError {
+            message: format!("the path `{raw}` has no key"),
+            span: Some(span),
+        }),
         Path::Keys(keys) => {
             let mut value = root;
             for key in keys {

@@ -98,7 +98,11 @@ impl Lexer {
             }
         }
         offsets.push(src.len() as u32);
-        Lexer { units, offsets, pos: 0 }
+        Lexer {
+            units,
+            offsets,
+            pos: 0,
+        }
     }
 
     fn next(&mut self) -> Option<u16> {
@@ -131,7 +135,13 @@ impl Lexer {
         char::decode_utf16(units.iter().copied()).next()?.ok()
     }
 
-    fn error_at(&self, code: &'static str, unit_index: usize, message: String, label: &str) -> Diagnostic {
+    fn error_at(
+        &self,
+        code: &'static str,
+        unit_index: usize,
+        message: String,
+        label: &str,
+    ) -> Diagnostic {
         let end = if unit_index < self.units.len() {
             let w = self.char_at(unit_index).map_or(1, char::len_utf16);
             unit_index + w
@@ -147,7 +157,11 @@ impl Lexer {
             let start = self.pos;
             let Some(c) = self.next() else {
                 let span = self.span(start, start);
-                tokens.push(Token { kind: Kind::Eos, value: "eos".into(), span });
+                tokens.push(Token {
+                    kind: Kind::Eos,
+                    value: "eos".into(),
+                    span,
+                });
                 return Ok(tokens);
             };
             if is_whitespace(Some(c)) {
@@ -160,7 +174,11 @@ impl Lexer {
                     continue;
                 }
             }
-            let token = if is_alpha(Some(c)) || [b'!', b'=', b'>', b'<', b'\\', b'_'].iter().any(|b| unit(*b) == c) {
+            let token = if is_alpha(Some(c))
+                || [b'!', b'=', b'>', b'<', b'\\', b'_']
+                    .iter()
+                    .any(|b| unit(*b) == c)
+            {
                 self.operator_or_conditional(c, start)?
             } else if is_digit(Some(c)) || c == unit(b'-') || c == unit(b'+') {
                 self.number(c, start)?
@@ -180,7 +198,11 @@ impl Lexer {
                 match kind {
                     Some(kind) => {
                         let value = char::from(c as u8).to_string();
-                        Token { kind, value, span: self.span(start, self.pos) }
+                        Token {
+                            kind,
+                            value,
+                            span: self.span(start, self.pos),
+                        }
                     }
                     None => return Err(self.invalid_character(start)),
                 }
@@ -192,7 +214,12 @@ impl Lexer {
     fn invalid_character(&self, at: usize) -> Diagnostic {
         let ch = self.char_at(at);
         let what = describe(self.units.get(at).copied(), ch);
-        let mut d = self.error_at("FQL001", at, format!("unexpected character {what}"), "not part of the trigger language");
+        let mut d = self.error_at(
+            "FQL001",
+            at,
+            format!("unexpected character {what}"),
+            "not part of the trigger language",
+        );
         d = match ch {
             Some('\r') => d.with_help("carriage returns are not whitespace here; use `\\n` line endings"),
             Some('&') => d.with_help("write `and` instead of `&&`"),
@@ -206,7 +233,11 @@ impl Lexer {
     }
 
     fn token(&self, kind: Kind, value: &str, start: usize) -> Token {
-        Token { kind, value: value.into(), span: self.span(start, self.pos) }
+        Token {
+            kind,
+            value: value.into(),
+            span: self.span(start, self.pos),
+        }
     }
 
     /// `accept` of the reference: consume `s` if it is followed by a terminator,
@@ -240,9 +271,16 @@ impl Lexer {
                 }
                 let next = self.pos;
                 let found = describe(self.peek(), self.char_at(next));
-                let mut d = self.error_at("FQL004", start, format!("expected `=` or a function after `!`, found {found}"), "a `!` must start `!=` or `!contains`/`!match`");
+                let mut d = self.error_at(
+                    "FQL004",
+                    start,
+                    format!("expected `=` or a function after `!`, found {found}"),
+                    "a `!` must start `!=` or `!contains`/`!match`",
+                );
                 if self.peek() == Some(unit(b'=')) {
-                    d = d.with_help("put a space after `!=`: the reference needs one (`x != \"a\"`)");
+                    d = d.with_help(
+                        "put a space after `!=`: the reference needs one (`x != \"a\"`)",
+                    );
                 }
                 Err(d)
             }
@@ -269,7 +307,13 @@ impl Lexer {
                 match self.next() {
                     Some(escaped) => c = escaped,
                     None => {
-                        return Err(self.error_at("FQL006", self.pos - 1, "expected a character after `\\`, found end of input".into(), "nothing to escape")
+                        return Err(self
+                            .error_at(
+                                "FQL006",
+                                self.pos - 1,
+                                "expected a character after `\\`, found end of input".into(),
+                                "nothing to escape",
+                            )
                             .with_help("remove the backslash, or escape a space as `\\ `"));
                     }
                 }
@@ -284,13 +328,21 @@ impl Lexer {
             c = self.next().unwrap_or(0);
         }
         let coming = self.peek();
-        let ok = is_terminator(coming) || [b'.', b'(', b'=', b'!'].iter().any(|b| Some(unit(*b)) == coming);
+        let ok = is_terminator(coming)
+            || [b'.', b'(', b'=', b'!']
+                .iter()
+                .any(|b| Some(unit(*b)) == coming);
         let text = String::from_utf16_lossy(&value);
         if !ok {
             let at = self.pos;
             let found = describe(coming, self.char_at(at));
             let mut d = self
-                .error_at("FQL005", at, format!("expected a space, `.`, `(`, `=` or `!` after `{text}`, found {found}"), "cannot follow a word directly")
+                .error_at(
+                    "FQL005",
+                    at,
+                    format!("expected a space, `.`, `(`, `=` or `!` after `{text}`, found {found}"),
+                    "cannot follow a word directly",
+                )
                 .with_secondary(self.span(start, at), "this word");
             d = match self.char_at(at) {
                 Some('<' | '>') => d.with_help(format!("put a space between `{text}` and the operator")),
@@ -300,7 +352,11 @@ impl Lexer {
             };
             return Err(d);
         }
-        Ok(Token { kind: Kind::Ident, value: text, span: self.span(start, self.pos) })
+        Ok(Token {
+            kind: Kind::Ident,
+            value: text,
+            span: self.span(start, self.pos),
+        })
     }
 
     fn number(&mut self, first: u16, start: usize) -> Result<Token, Diagnostic> {
@@ -313,11 +369,26 @@ impl Lexer {
             text.push(char::from(c as u8));
             if coming == Some(unit(b'.')) {
                 if is_terminator(self.peek()) {
-                    return Err(self.error_at("FQL003", self.pos - 1, format!("expected a digit after the decimal point of `{text}`"), "stray decimal point")
-                        .with_help(format!("write `{}` or `{text}0`", text.trim_end_matches('.'))));
+                    return Err(self
+                        .error_at(
+                            "FQL003",
+                            self.pos - 1,
+                            format!("expected a digit after the decimal point of `{text}`"),
+                            "stray decimal point",
+                        )
+                        .with_help(format!(
+                            "write `{}` or `{text}0`",
+                            text.trim_end_matches('.')
+                        )));
                 }
                 if decimal {
-                    return Err(self.error_at("FQL003", self.pos - 1, format!("a number cannot have two decimal points: `{text}`"), "second decimal point")
+                    return Err(self
+                        .error_at(
+                            "FQL003",
+                            self.pos - 1,
+                            format!("a number cannot have two decimal points: `{text}`"),
+                            "second decimal point",
+                        )
                         .with_help("quote it if it is text, e.g. a version `\"1.2.3\"`"));
                 }
                 decimal = true;
@@ -327,7 +398,11 @@ impl Lexer {
             }
             coming = self.peek();
         }
-        Ok(Token { kind: Kind::Number, value: text, span: self.span(start, self.pos) })
+        Ok(Token {
+            kind: Kind::Number,
+            value: text,
+            span: self.span(start, self.pos),
+        })
     }
 
     fn string(&mut self, quote: u16, start: usize) -> Result<Token, Diagnostic> {
@@ -338,12 +413,22 @@ impl Lexer {
                 None => {
                     let q = char::from(quote as u8);
                     let mut d = self
-                        .error_at("FQL002", start, format!("unterminated string: no closing `{q}`"), "this string is never closed")
-                        .with_secondary(self.span(self.units.len(), self.units.len()), "end of input");
+                        .error_at(
+                            "FQL002",
+                            start,
+                            format!("unterminated string: no closing `{q}`"),
+                            "this string is never closed",
+                        )
+                        .with_secondary(
+                            self.span(self.units.len(), self.units.len()),
+                            "end of input",
+                        );
                     if self.units.contains(&unit(b'\r')) {
                         d = d.with_help("a closing quote followed by `\\r` is not a closing quote; use `\\n` line endings");
                     } else if body.contains(&unit(b'\\')) {
-                        d = d.with_help("strings have no escapes: `\\` is literal and cannot escape a quote");
+                        d = d.with_help(
+                            "strings have no escapes: `\\` is literal and cannot escape a quote",
+                        );
                     } else {
                         d = d.with_help(format!("add `{q}` where the string should end"));
                     }
@@ -359,12 +444,22 @@ impl Lexer {
         value.push(quote);
         value.extend_from_slice(&body);
         value.push(quote);
-        Ok(Token { kind: Kind::String, value: String::from_utf16_lossy(&value), span: self.span(start, self.pos) })
+        Ok(Token {
+            kind: Kind::String,
+            value: String::from_utf16_lossy(&value),
+            span: self.span(start, self.pos),
+        })
     }
 
     fn too_long(&self, start: usize) -> Diagnostic {
-        Diagnostic::error("FQL007", format!("a word, number or string must be shorter than {MAX_LEN} characters"))
-            .with_label(self.span(start, (start + 1).min(self.units.len())), "starts here")
+        Diagnostic::error(
+            "FQL007",
+            format!("a word, number or string must be shorter than {MAX_LEN} characters"),
+        )
+        .with_label(
+            self.span(start, (start + 1).min(self.units.len())),
+            "starts here",
+        )
     }
 }
 
@@ -373,7 +468,11 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(Kind, String)> {
-        lex(src).unwrap().into_iter().map(|t| (t.kind, t.value)).collect()
+        lex(src)
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.kind, t.value))
+            .collect()
     }
 
     #[test]
@@ -401,12 +500,21 @@ mod tests {
 
     #[test]
     fn less_equal_needs_a_terminator() {
-        assert_eq!(kinds("n <=5")[1..3], [(Kind::Operator, "<".into()), (Kind::Operator, "=".into())]);
+        assert_eq!(
+            kinds("n <=5")[1..3],
+            [(Kind::Operator, "<".into()), (Kind::Operator, "=".into())]
+        );
     }
 
     #[test]
     fn closing_quote_without_terminator_opens_a_new_string() {
-        assert_eq!(kinds(r#""a"b""#)[..2], [(Kind::String, "\"a\"".into()), (Kind::String, "\"b\"".into())]);
+        assert_eq!(
+            kinds(r#""a"b""#)[..2],
+            [
+                (Kind::String, "\"a\"".into()),
+                (Kind::String, "\"b\"".into())
+            ]
+        );
     }
 
     #[test]

@@ -60,7 +60,12 @@ impl Parsed {
 pub fn parse(src: &str) -> Parsed {
     let tokens = match lex::lex(src) {
         Ok(tokens) => tokens,
-        Err(e) => return Parsed { trigger: None, diagnostics: vec![e] },
+        Err(e) => {
+            return Parsed {
+                trigger: None,
+                diagnostics: vec![e],
+            }
+        }
     };
     let mut parser = parse::Parser::new(src);
     let result = parser.parse(tokens);
@@ -72,7 +77,10 @@ pub fn parse(src: &str) -> Parsed {
             None
         }
     };
-    Parsed { trigger, diagnostics }
+    Parsed {
+        trigger,
+        diagnostics,
+    }
 }
 
 impl Trigger {

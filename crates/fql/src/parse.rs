@@ -19,10 +19,28 @@ enum Root {
 
 fn root_of(word: &str) -> Option<Root> {
     let root = word.split('.').next().unwrap_or("");
-    const FIELDS: [&str; 7] = ["type", "event", "name", "userId", "context", "properties", "traits"];
+    const FIELDS: [&str; 7] = [
+        "type",
+        "event",
+        "name",
+        "userId",
+        "context",
+        "properties",
+        "traits",
+    ];
     const PROTO: [&str; 12] = [
-        "constructor", "__proto__", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toString",
-        "toLocaleString", "valueOf", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+        "constructor",
+        "__proto__",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "toString",
+        "toLocaleString",
+        "valueOf",
+        "__defineGetter__",
+        "__defineSetter__",
+        "__lookupGetter__",
+        "__lookupSetter__",
     ];
     if let Some(f) = FIELDS.iter().find(|f| **f == root) {
         return Some(Root::Field(f));
@@ -102,7 +120,11 @@ fn path_of(name: &str) -> Path {
     if name.is_empty() {
         return Path::Empty;
     }
-    let keys: Vec<String> = name.split(['[', '.', ']']).filter(|k| !k.is_empty()).map(str::to_string).collect();
+    let keys: Vec<String> = name
+        .split(['[', '.', ']'])
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect();
     if keys.is_empty() {
         Path::Invalid(name.to_string())
     } else {
@@ -140,11 +162,16 @@ fn text_of(t: &Token) -> String {
 
 impl<'s> Parser<'s> {
     pub fn new(src: &'s str) -> Parser<'s> {
-        Parser { src, warnings: Vec::new() }
+        Parser {
+            src,
+            warnings: Vec::new(),
+        }
     }
 
     fn slice(&self, span: Span) -> &'s str {
-        self.src.get(span.start as usize..span.end as usize).unwrap_or("")
+        self.src
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
     }
 
     /// `parseFql` after lexing: normalize, parse, wrap in a top-level group.
@@ -153,7 +180,10 @@ impl<'s> Parser<'s> {
         let eos = tokens.back().map_or(Span::at(self.src.len()), |t| t.span);
         match self.level(&mut tokens, None)? {
             Some(Node::Group(g)) => Ok(g),
-            Some(node) => Ok(Group { conj: Conj::And, children: vec![node] }),
+            Some(node) => Ok(Group {
+                conj: Conj::And,
+                children: vec![node],
+            }),
             None => Err(self.nothing_to_match(eos)),
         }
     }
@@ -162,11 +192,16 @@ impl<'s> Parser<'s> {
         if self.src.trim().is_empty() {
             return Diagnostic::error("FQL010", "the trigger is empty")
                 .with_label(eos, "expected a condition such as `type = \"track\"`")
-                .with_help("a trigger needs at least one condition; an empty trigger never matches");
+                .with_help(
+                    "a trigger needs at least one condition; an empty trigger never matches",
+                );
         }
         // The skipped-token warnings say what was dropped; fold them into the error.
         let skipped: Vec<Diagnostic> = self.warnings.drain(..).collect();
-        let mut d = Diagnostic::error("FQL010", "the trigger has no condition the reference understands");
+        let mut d = Diagnostic::error(
+            "FQL010",
+            "the trigger has no condition the reference understands",
+        );
         for w in &skipped {
             if let Some(span) = w.span() {
                 d = d.with_label(span, w.message.clone());
@@ -183,7 +218,11 @@ impl<'s> Parser<'s> {
 
     /// One call of the reference's `parse` over `tokens`. `open` is the `(` this
     /// level is inside of.
-    fn level(&mut self, tokens: &mut VecDeque<Token>, open: Option<Span>) -> Result<Level, Diagnostic> {
+    fn level(
+        &mut self,
+        tokens: &mut VecDeque<Token>,
+        open: Option<Span>,
+    ) -> Result<Level, Diagnostic> {
         let mut nodes: Vec<Node> = Vec::new();
         let mut conj = Conj::And;
         let mut conjunctions: Vec<(Conj, Span)> = Vec::new();
@@ -210,9 +249,15 @@ impl<'s> Parser<'s> {
                         };
                         let end = op.map_or(value.span, |o| o.span.to(value.span));
                         self.warnings.push(
-                            Diagnostic::warning("FQL052", format!("`{}` is not a field; this comparison is ignored", self.slice(token.span.to(end))))
-                                .with_label(token.span.to(end), "ignored")
-                                .with_help(FIELDS_HELP),
+                            Diagnostic::warning(
+                                "FQL052",
+                                format!(
+                                    "`{}` is not a field; this comparison is ignored",
+                                    self.slice(token.span.to(end))
+                                ),
+                            )
+                            .with_label(token.span.to(end), "ignored")
+                            .with_help(FIELDS_HELP),
                         );
                         used = true;
                     }
@@ -230,7 +275,11 @@ impl<'s> Parser<'s> {
                         self.function(&name, Some(token.span), &mut nodes, tokens)?;
                     }
                     Some(next) => {
-                        let what = if next.kind == Kind::ParenLeft { "a parenthesised group" } else { "a comparison" };
+                        let what = if next.kind == Kind::ParenLeft {
+                            "a parenthesised group"
+                        } else {
+                            "a comparison"
+                        };
                         self.warnings.push(
                             Diagnostic::warning("FQL051", format!("`!` before {what} is ignored"))
                                 .with_label(token.span, "this `!` has no effect")
@@ -255,16 +304,23 @@ impl<'s> Parser<'s> {
                 loop {
                     match tokens.pop_front() {
                         Some(t) if t.kind == Kind::ParenRight => {
-                            group.push_back(Token { kind: Kind::Eos, value: "eos".into(), span: Span::at(t.span.start as usize) });
+                            group.push_back(Token {
+                                kind: Kind::Eos,
+                                value: "eos".into(),
+                                span: Span::at(t.span.start as usize),
+                            });
                             break;
                         }
                         Some(t) => group.push_back(t),
                         None => {
                             // A nested `(` would fail first in the reference too: report it.
                             if let Some(inner) = group.iter().find(|t| t.kind == Kind::ParenLeft) {
-                                return Err(Diagnostic::error("FQL014", "parentheses cannot be nested")
-                                    .with_label(inner.span, "a `(` inside another group")
-                                    .with_secondary(token.span, "the enclosing group opens here"));
+                                return Err(Diagnostic::error(
+                                    "FQL014",
+                                    "parentheses cannot be nested",
+                                )
+                                .with_label(inner.span, "a `(` inside another group")
+                                .with_secondary(token.span, "the enclosing group opens here"));
                             }
                             return Err(Diagnostic::error("FQL013", "unclosed `(`")
                                 .with_label(token.span, "this group is never closed")
@@ -275,12 +331,20 @@ impl<'s> Parser<'s> {
                 let close = group.back().map_or(token.span, |t| t.span);
                 match self.level(&mut group, Some(token.span))? {
                     Some(node) => nodes.push(node),
-                    None => nodes.push(Node::Hole(token.span.to(Span::new(close.start as usize, close.start as usize + 1)))),
+                    None => nodes.push(Node::Hole(
+                        token
+                            .span
+                            .to(Span::new(close.start as usize, close.start as usize + 1)),
+                    )),
                 }
                 used = true;
             }
             if token.kind == Kind::Conditional {
-                conj = if token.value == "or" { Conj::Or } else { Conj::And };
+                conj = if token.value == "or" {
+                    Conj::Or
+                } else {
+                    Conj::And
+                };
                 conjunctions.push((conj, token.span));
                 used = true;
             }
@@ -306,7 +370,10 @@ impl<'s> Parser<'s> {
                     );
                 }
             }
-            return Ok(Some(Node::Group(Group { conj, children: nodes })));
+            return Ok(Some(Node::Group(Group {
+                conj,
+                children: nodes,
+            })));
         }
         Ok(match nodes.pop() {
             Some(Node::Hole(_)) | None => None,
@@ -315,7 +382,11 @@ impl<'s> Parser<'s> {
     }
 
     fn flush_skipped(&mut self, skipped: &mut Vec<Span>, first: &mut Option<Token>) {
-        let (Some(start), Some(end), Some(first)) = (skipped.first().copied(), skipped.last().copied(), first.take()) else {
+        let (Some(start), Some(end), Some(first)) = (
+            skipped.first().copied(),
+            skipped.last().copied(),
+            first.take(),
+        ) else {
             skipped.clear();
             return;
         };
@@ -323,7 +394,11 @@ impl<'s> Parser<'s> {
         let span = start.to(end);
         let text = self.slice(span);
         let (message, help) = skipped_explanation(&first, text);
-        self.warnings.push(Diagnostic::warning("FQL052", message).with_label(span, "ignored by the reference").with_help(help));
+        self.warnings.push(
+            Diagnostic::warning("FQL052", message)
+                .with_label(span, "ignored by the reference")
+                .with_help(help),
+        );
     }
 
     fn warn_precedence(&mut self, conjunctions: &[(Conj, Span)], last: Conj, count: usize) {
@@ -345,16 +420,29 @@ impl<'s> Parser<'s> {
                 d = d.with_secondary(*span, "treated as `".to_string() + word + "`");
             }
         }
-        self.warnings.push(d.with_help("put the part that belongs together in parentheses, e.g. `a and (b or c)`"));
+        self.warnings.push(
+            d.with_help("put the part that belongs together in parentheses, e.g. `a and (b or c)`"),
+        );
     }
 
     fn missing_operand(&self, field: &Token) -> Diagnostic {
-        Diagnostic::error("FQL011", format!("expected an operator and a value after `{}`", field.value))
-            .with_label(field.span, "this field is compared with nothing")
-            .with_help(format!("write for example `{} = \"value\"` or `{} != null`", field.value, field.value))
+        Diagnostic::error(
+            "FQL011",
+            format!("expected an operator and a value after `{}`", field.value),
+        )
+        .with_label(field.span, "this field is compared with nothing")
+        .with_help(format!(
+            "write for example `{} = \"value\"` or `{} != null`",
+            field.value, field.value
+        ))
     }
 
-    fn condition(&mut self, root: &str, field_token: &Token, tokens: &mut VecDeque<Token>) -> Result<Node, Diagnostic> {
+    fn condition(
+        &mut self,
+        root: &str,
+        field_token: &Token,
+        tokens: &mut VecDeque<Token>,
+    ) -> Result<Node, Diagnostic> {
         let Some(op) = tokens.pop_front() else {
             return Err(self.missing_operand(field_token));
         };
@@ -401,11 +489,17 @@ impl<'s> Parser<'s> {
             );
         }
         if let Test::Never(operator) = &c.test {
-            let mut d = Diagnostic::warning("FQL056", format!("`{operator}` is not an operator, so `{this}` is never true"))
-                .with_label(op.span, "not an operator");
+            let mut d = Diagnostic::warning(
+                "FQL056",
+                format!("`{operator}` is not an operator, so `{this}` is never true"),
+            )
+            .with_label(op.span, "not an operator");
             if operator == "eos" {
-                d = Diagnostic::warning("FQL056", format!("`{}` is compared with nothing, so it is never true", root))
-                    .with_label(op.span, "expected an operator here");
+                d = Diagnostic::warning(
+                    "FQL056",
+                    format!("`{}` is compared with nothing, so it is never true", root),
+                )
+                .with_label(op.span, "expected an operator here");
             } else if op.kind == Kind::Dot {
                 d = d.with_help("array indexes such as `properties.items.0` cannot be tested");
             }
@@ -414,18 +508,43 @@ impl<'s> Parser<'s> {
         }
         match value.kind {
             Kind::String if value.value.starts_with('\'') => self.warnings.push(
-                Diagnostic::warning("FQL054", format!("single quotes are part of the value: this compares with {}", value.value))
-                    .with_label(value.span, "the quotes are kept")
-                    .with_help(format!("use double quotes: \"{}\"", value.value.trim_matches('\''))),
+                Diagnostic::warning(
+                    "FQL054",
+                    format!(
+                        "single quotes are part of the value: this compares with {}",
+                        value.value
+                    ),
+                )
+                .with_label(value.span, "the quotes are kept")
+                .with_help(format!(
+                    "use double quotes: \"{}\"",
+                    value.value.trim_matches('\'')
+                )),
             ),
             Kind::Eos => self.warnings.push(
-                Diagnostic::warning("FQL055", format!("`{this}` has no value; the reference compares with the text \"eos\""))
-                    .with_label(value.span, "expected a value")
-                    .with_help("add a value such as `\"track\"` or `null`"),
+                Diagnostic::warning(
+                    "FQL055",
+                    format!("`{this}` has no value; the reference compares with the text \"eos\""),
+                )
+                .with_label(value.span, "expected a value")
+                .with_help("add a value such as `\"track\"` or `null`"),
             ),
-            Kind::Operator | Kind::Dot | Kind::Comma | Kind::BrackLeft | Kind::BrackRight | Kind::ParenLeft | Kind::ParenRight | Kind::Conditional => {
-                let mut d = Diagnostic::warning("FQL055", format!("the value compared here is {}, not a literal", text_of(value)))
-                    .with_label(value.span, "taken as the value");
+            Kind::Operator
+            | Kind::Dot
+            | Kind::Comma
+            | Kind::BrackLeft
+            | Kind::BrackRight
+            | Kind::ParenLeft
+            | Kind::ParenRight
+            | Kind::Conditional => {
+                let mut d = Diagnostic::warning(
+                    "FQL055",
+                    format!(
+                        "the value compared here is {}, not a literal",
+                        text_of(value)
+                    ),
+                )
+                .with_label(value.span, "taken as the value");
                 if value.value == "=" && (op.value == "<" || op.value == ">") {
                     d = d.with_help(format!("`{}=` needs a space after it; as written this is `{} \"=\"`, which is never true", op.value, op.value));
                 } else if value.value == "=" && op.value == "=" {
@@ -433,16 +552,37 @@ impl<'s> Parser<'s> {
                 }
                 self.warnings.push(d);
             }
-            Kind::Ident if matches!(value.value.to_ascii_lowercase().as_str(), "true" | "false" | "null") && !matches!(value.value.as_str(), "true" | "false" | "null") => {
+            Kind::Ident
+                if matches!(
+                    value.value.to_ascii_lowercase().as_str(),
+                    "true" | "false" | "null"
+                ) && !matches!(value.value.as_str(), "true" | "false" | "null") =>
+            {
                 self.warnings.push(
-                    Diagnostic::warning("FQL058", format!("`{}` is compared as text; only lowercase `{}` is a literal", value.value, value.value.to_ascii_lowercase()))
-                        .with_label(value.span, "a bare word"),
+                    Diagnostic::warning(
+                        "FQL058",
+                        format!(
+                            "`{}` is compared as text; only lowercase `{}` is a literal",
+                            value.value,
+                            value.value.to_ascii_lowercase()
+                        ),
+                    )
+                    .with_label(value.span, "a bare word"),
                 )
             }
             _ => {}
         }
-        let special = matches!(c.test, Test::Exists | Test::NotExists | Test::IsTrue | Test::IsFalse);
-        if !special && (value.value == "true" || value.value == "false") && op.value == "!=" && root != "type" && root != "event" && root != "name" {
+        let special = matches!(
+            c.test,
+            Test::Exists | Test::NotExists | Test::IsTrue | Test::IsFalse
+        );
+        if !special
+            && (value.value == "true" || value.value == "false")
+            && op.value == "!="
+            && root != "type"
+            && root != "event"
+            && root != "name"
+        {
             self.warnings.push(
                 Diagnostic::warning("FQL058", format!("`!= {}` compares with the text \"{}\", so it is true for the boolean {} too", value.value, value.value, value.value))
                     .with_label(c.span, "always true for booleans")
@@ -450,7 +590,11 @@ impl<'s> Parser<'s> {
             );
         }
         if (root == "type" || root == "event") && value.kind == Kind::Null {
-            let meaning = if op.value == "=" { "is the text \"null\"" } else { "is anything but the text \"null\", including missing" };
+            let meaning = if op.value == "=" {
+                "is the text \"null\""
+            } else {
+                "is anything but the text \"null\", including missing"
+            };
             self.warnings.push(
                 Diagnostic::warning("FQL058", format!("for `{root}`, `null` is the text \"null\": this is true when `{root}` {meaning}"))
                     .with_label(value.span, "compared as text"),
@@ -459,15 +603,27 @@ impl<'s> Parser<'s> {
         if let Test::Lt(n) | Test::Le(n) | Test::Gt(n) | Test::Ge(n) = c.test {
             if n.is_nan() {
                 self.warnings.push(
-                    Diagnostic::warning("FQL056", format!("{} is not a number, so `{this}` is never true", text_of(value)))
-                        .with_label(value.span, "not a number"),
+                    Diagnostic::warning(
+                        "FQL056",
+                        format!(
+                            "{} is not a number, so `{this}` is never true",
+                            text_of(value)
+                        ),
+                    )
+                    .with_label(value.span, "not a number"),
                 );
             }
         }
     }
 
     /// `parseFqlFunction`: `name ( field , value )`, taking five tokens whatever they are.
-    fn function(&mut self, name: &Token, bang: Option<Span>, nodes: &mut Vec<Node>, tokens: &mut VecDeque<Token>) -> Result<(), Diagnostic> {
+    fn function(
+        &mut self,
+        name: &Token,
+        bang: Option<Span>,
+        nodes: &mut Vec<Node>,
+        tokens: &mut VecDeque<Token>,
+    ) -> Result<(), Diagnostic> {
         let negate = bang.is_some();
         let open = tokens.pop_front();
         let Some(field) = tokens.pop_front() else {
@@ -485,9 +641,19 @@ impl<'s> Parser<'s> {
         for (tok, want) in [(&open, "("), (&comma, ","), (&close, ")")] {
             if let Some(t) = tok {
                 if !(t.value == want && t.kind != Kind::String) {
-                    let d = Diagnostic::warning("FQL055", format!("expected `{want}` in `{}(...)`, found {}", name.value, text_of(t)))
-                        .with_label(t.span, format!("taken as the `{want}`"))
-                        .with_help(format!("write `{}(field, \"value\")` with exactly two arguments", name.value));
+                    let d = Diagnostic::warning(
+                        "FQL055",
+                        format!(
+                            "expected `{want}` in `{}(...)`, found {}",
+                            name.value,
+                            text_of(t)
+                        ),
+                    )
+                    .with_label(t.span, format!("taken as the `{want}`"))
+                    .with_help(format!(
+                        "write `{}(field, \"value\")` with exactly two arguments",
+                        name.value
+                    ));
                     self.warnings.push(d);
                 }
             }
@@ -504,7 +670,8 @@ impl<'s> Parser<'s> {
             } else {
                 units.get(1..).unwrap_or(&[]).to_vec()
             };
-            let needle = String::from_utf16(&sliced).map_or(Needle::Units(sliced.clone()), Needle::Text);
+            let needle =
+                String::from_utf16(&sliced).map_or(Needle::Units(sliced.clone()), Needle::Text);
             self.check_match(&value, &text, starts, &needle);
             if starts {
                 ("starts_with", "not_starts_with", needle)
@@ -514,9 +681,18 @@ impl<'s> Parser<'s> {
         };
         if value.kind == Kind::String && value.value.starts_with('\'') {
             self.warnings.push(
-                Diagnostic::warning("FQL054", format!("single quotes are part of the value: this searches for {}", value.value))
-                    .with_label(value.span, "the quotes are kept")
-                    .with_help(format!("use double quotes: \"{}\"", value.value.trim_matches('\''))),
+                Diagnostic::warning(
+                    "FQL054",
+                    format!(
+                        "single quotes are part of the value: this searches for {}",
+                        value.value
+                    ),
+                )
+                .with_label(value.span, "the quotes are kept")
+                .with_help(format!(
+                    "use double quotes: \"{}\"",
+                    value.value.trim_matches('\'')
+                )),
             );
         }
         let test = match (negate, positive) {
@@ -532,11 +708,17 @@ impl<'s> Parser<'s> {
         let field_kind = if ["event", "name", "userId"].contains(&word) {
             Some(field_of(word, word))
         } else if word.starts_with("properties") {
-            Some(Field::Properties(path_of(word.strip_prefix("properties.").unwrap_or(word))))
+            Some(Field::Properties(path_of(
+                word.strip_prefix("properties.").unwrap_or(word),
+            )))
         } else if word.starts_with("traits") {
-            Some(Field::Traits(path_of(word.strip_prefix("traits.").unwrap_or(word))))
+            Some(Field::Traits(path_of(
+                word.strip_prefix("traits.").unwrap_or(word),
+            )))
         } else if word.starts_with("context") {
-            Some(Field::Context(path_of(word.strip_prefix("context.").unwrap_or(word))))
+            Some(Field::Context(path_of(
+                word.strip_prefix("context.").unwrap_or(word),
+            )))
         } else {
             None
         };
@@ -563,7 +745,11 @@ impl<'s> Parser<'s> {
 
     fn check_match(&mut self, value: &Token, text: &str, starts: bool, needle: &Needle) {
         let stars = text.matches('*').count();
-        let intended = if starts { stars == 1 } else { text.starts_with('*') && stars == 1 };
+        let intended = if starts {
+            stars == 1
+        } else {
+            text.starts_with('*') && stars == 1
+        };
         if intended {
             return;
         }
@@ -571,19 +757,26 @@ impl<'s> Parser<'s> {
         let help = if stars == 0 {
             format!("write `\"{text}*\"` for \"starts with\", `\"*{text}\"` for \"ends with\", or use `contains` or `=`")
         } else {
-            "`match` supports one `*`, at the start (ends with) or at the end (starts with)".to_string()
+            "`match` supports one `*`, at the start (ends with) or at the end (starts with)"
+                .to_string()
         };
         self.warnings.push(
-            Diagnostic::warning("FQL053", format!("this `match` means: the value {meaning} {needle}"))
-                .with_label(value.span, "pattern")
-                .with_help(help),
+            Diagnostic::warning(
+                "FQL053",
+                format!("this `match` means: the value {meaning} {needle}"),
+            )
+            .with_label(value.span, "pattern")
+            .with_help(help),
         );
     }
 
     fn missing_argument(&self, name: &Token, which: &str) -> Diagnostic {
-        Diagnostic::error("FQL012", format!("`{}()` is missing a {which} argument", name.value))
-            .with_label(name.span, "this call runs out of arguments")
-            .with_help(format!("write `{}(event, \"value\")`", name.value))
+        Diagnostic::error(
+            "FQL012",
+            format!("`{}()` is missing a {which} argument", name.value),
+        )
+        .with_label(name.span, "this call runs out of arguments")
+        .with_help(format!("write `{}(event, \"value\")`", name.value))
     }
 }
 
@@ -594,19 +787,31 @@ fn field_path(f: &Field) -> &Path {
     }
 }
 
-const FIELDS_HELP: &str = "fields are `type`, `event`, `name`, `userId`, `properties.*`, `traits.*` and `context.*`";
+const FIELDS_HELP: &str =
+    "fields are `type`, `event`, `name`, `userId`, `properties.*`, `traits.*` and `context.*`";
 
 fn skipped_explanation(first: &Token, text: &str) -> (String, String) {
     let word = first.value.as_str();
-    let fields = ["type", "event", "name", "userId", "properties", "traits", "context"];
+    let fields = [
+        "type",
+        "event",
+        "name",
+        "userId",
+        "properties",
+        "traits",
+        "context",
+    ];
     match first.kind {
         Kind::Ident if word == "AND" || word == "OR" || word == "And" || word == "Or" => (
-            format!("`{word}` is not a conjunction: only lowercase `and`/`or` are, so it is skipped"),
+            format!(
+                "`{word}` is not a conjunction: only lowercase `and`/`or` are, so it is skipped"
+            ),
             format!("write `{}`", word.to_ascii_lowercase()),
         ),
         Kind::Ident if word == "not" || word == "NOT" => (
             format!("`{word}` is skipped: the condition after it is not negated"),
-            "negate a comparison with `!=`, and a function with `!contains(...)` or `!match(...)`".into(),
+            "negate a comparison with `!=`, and a function with `!contains(...)` or `!match(...)`"
+                .into(),
         ),
         Kind::Ident => {
             let root = word.split('.').next().unwrap_or(word);
@@ -615,10 +820,19 @@ fn skipped_explanation(first: &Token, text: &str) -> (String, String) {
                 Some(f) => format!("did you mean `{f}`? field names are case-sensitive"),
                 None => FIELDS_HELP.into(),
             };
-            (format!("`{text}` is skipped: `{root}` is not a field triggers can test"), help)
+            (
+                format!("`{text}` is skipped: `{root}` is not a field triggers can test"),
+                help,
+            )
         }
-        Kind::ParenRight => (format!("`{text}` is skipped: this `)` closes nothing"), "remove it".into()),
-        _ => (format!("`{text}` is skipped by the reference"), "a condition is `field operator value`, e.g. `properties.plan = \"pro\"`".into()),
+        Kind::ParenRight => (
+            format!("`{text}` is skipped: this `)` closes nothing"),
+            "remove it".into(),
+        ),
+        _ => (
+            format!("`{text}` is skipped by the reference"),
+            "a condition is `field operator value`, e.g. `properties.plan = \"pro\"`".into(),
+        ),
     }
 }
 
@@ -633,7 +847,11 @@ fn normalize(tokens: Vec<Token>) -> VecDeque<Token> {
         if merge {
             let prev = out.pop_back().unwrap_or_else(|| tokens[i].clone());
             let next = &tokens[i + 1];
-            out.push_back(Token { kind: Kind::Ident, value: format!("{}.{}", prev.value, next.value), span: prev.span.to(next.span) });
+            out.push_back(Token {
+                kind: Kind::Ident,
+                value: format!("{}.{}", prev.value, next.value),
+                span: prev.span.to(next.span),
+            });
             i += 2;
         } else {
             out.push_back(tokens[i].clone());

@@ -71,9 +71,18 @@ fn rendered_diagnostics() {
 fn every_error_has_a_label_inside_the_source() {
     for src in TRIGGERS {
         for d in fql::parse(src).diagnostics {
-            let span = d.span().unwrap_or_else(|| panic!("{src:?}: {} has no primary label", d.code));
-            assert!(span.end as usize <= src.len() && span.start <= span.end, "{src:?}: {span:?}");
-            assert!(diagnostics::codes::describe(d.code).is_some(), "{src:?}: undocumented {}", d.code);
+            let span = d
+                .span()
+                .unwrap_or_else(|| panic!("{src:?}: {} has no primary label", d.code));
+            assert!(
+                span.end as usize <= src.len() && span.start <= span.end,
+                "{src:?}: {span:?}"
+            );
+            assert!(
+                diagnostics::codes::describe(d.code).is_some(),
+                "{src:?}: undocumented {}",
+                d.code
+            );
         }
     }
 }

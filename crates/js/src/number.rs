@@ -10,7 +10,11 @@ pub fn number_to_string(x: f64) -> String {
         return "0".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if x > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let sign = if x < 0.0 { "-" } else { "" };
     // `{:e}` prints the shortest digits that round-trip, e.g. `1.2345e-7`.
@@ -40,8 +44,14 @@ pub fn number_to_string(x: f64) -> String {
 fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}'
-            | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -51,7 +61,14 @@ pub fn string_to_number(s: &str) -> f64 {
     if s.is_empty() {
         return 0.0;
     }
-    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
+    for (prefix, radix) in [
+        ("0x", 16),
+        ("0X", 16),
+        ("0o", 8),
+        ("0O", 8),
+        ("0b", 2),
+        ("0B", 2),
+    ] {
         if let Some(rest) = s.strip_prefix(prefix) {
             return parse_radix(rest, radix);
         }
@@ -163,7 +180,9 @@ mod tests {
         for (s, x) in cases {
             assert_eq!(string_to_number(s), x, "{s:?}");
         }
-        for s in ["abc", "inf", "infinity", "NaN", "1e", "-0x10", "0x", ".", "+", "1_000", "5 5"] {
+        for s in [
+            "abc", "inf", "infinity", "NaN", "1e", "-0x10", "0x", ".", "+", "1_000", "5 5",
+        ] {
             assert!(string_to_number(s).is_nan(), "{s:?}");
         }
     }

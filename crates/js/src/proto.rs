@@ -6,37 +6,130 @@
 use crate::JsVal;
 
 const OBJECT: &[&str] = &[
-    "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
-    "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "toString",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "toString",
     "valueOf",
 ];
 
 const ARRAY: &[&str] = &[
-    "at", "concat", "copyWithin", "entries", "every", "fill", "filter", "find", "findIndex",
-    "findLast", "findLastIndex", "flat", "flatMap", "forEach", "includes", "indexOf", "join",
-    "keys", "lastIndexOf", "map", "pop", "push", "reduce", "reduceRight", "reverse", "shift",
-    "slice", "some", "sort", "splice", "toLocaleString", "toReversed", "toSorted", "toSpliced",
-    "toString", "unshift", "values", "with",
+    "at",
+    "concat",
+    "copyWithin",
+    "entries",
+    "every",
+    "fill",
+    "filter",
+    "find",
+    "findIndex",
+    "findLast",
+    "findLastIndex",
+    "flat",
+    "flatMap",
+    "forEach",
+    "includes",
+    "indexOf",
+    "join",
+    "keys",
+    "lastIndexOf",
+    "map",
+    "pop",
+    "push",
+    "reduce",
+    "reduceRight",
+    "reverse",
+    "shift",
+    "slice",
+    "some",
+    "sort",
+    "splice",
+    "toLocaleString",
+    "toReversed",
+    "toSorted",
+    "toSpliced",
+    "toString",
+    "unshift",
+    "values",
+    "with",
 ];
 
 const STRING: &[&str] = &[
-    "anchor", "at", "big", "blink", "bold", "charAt", "charCodeAt", "codePointAt", "concat",
-    "endsWith", "fixed", "fontcolor", "fontsize", "includes", "indexOf", "isWellFormed",
-    "italics", "lastIndexOf", "link", "localeCompare", "match", "matchAll", "normalize",
-    "padEnd", "padStart", "repeat", "replace", "replaceAll", "search", "slice", "small",
-    "split", "startsWith", "strike", "sub", "substr", "substring", "sup", "toLocaleLowerCase",
-    "toLocaleUpperCase", "toLowerCase", "toString", "toUpperCase", "toWellFormed", "trim",
-    "trimEnd", "trimLeft", "trimRight", "trimStart", "valueOf",
+    "anchor",
+    "at",
+    "big",
+    "blink",
+    "bold",
+    "charAt",
+    "charCodeAt",
+    "codePointAt",
+    "concat",
+    "endsWith",
+    "fixed",
+    "fontcolor",
+    "fontsize",
+    "includes",
+    "indexOf",
+    "isWellFormed",
+    "italics",
+    "lastIndexOf",
+    "link",
+    "localeCompare",
+    "match",
+    "matchAll",
+    "normalize",
+    "padEnd",
+    "padStart",
+    "repeat",
+    "replace",
+    "replaceAll",
+    "search",
+    "slice",
+    "small",
+    "split",
+    "startsWith",
+    "strike",
+    "sub",
+    "substr",
+    "substring",
+    "sup",
+    "toLocaleLowerCase",
+    "toLocaleUpperCase",
+    "toLowerCase",
+    "toString",
+    "toUpperCase",
+    "toWellFormed",
+    "trim",
+    "trimEnd",
+    "trimLeft",
+    "trimRight",
+    "trimStart",
+    "valueOf",
 ];
 
-const NUMBER: &[&str] = &["toExponential", "toFixed", "toLocaleString", "toPrecision", "toString", "valueOf"];
+const NUMBER: &[&str] = &[
+    "toExponential",
+    "toFixed",
+    "toLocaleString",
+    "toPrecision",
+    "toString",
+    "valueOf",
+];
 
 const BOOLEAN: &[&str] = &["toString", "valueOf"];
 
 const FUNCTION: &[&str] = &["apply", "bind", "call", "toString"];
 
 fn member(table: &[&'static str], key: &str) -> Option<JsVal<'static>> {
-    table.iter().find(|m| **m == key).map(|m| JsVal::Function(m))
+    table
+        .iter()
+        .find(|m| **m == key)
+        .map(|m| JsVal::Function(m))
 }
 
 pub(crate) fn object<'a>(key: &str) -> JsVal<'a> {

@@ -1,0 +1,23 @@
+//! Criterion benchmarks. Names are `<group>/<case>`; `cargo xtask bench` runs the
+//! Node reference on the same fixtures and prints the ratio per name.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+
+fn triggers(c: &mut Criterion) {
+    let fixtures = bench::fixtures();
+    let src = fixtures["trigger"].as_str().expect("trigger");
+    let mut group = c.benchmark_group("fql");
+    group.bench_function("parse", |b| b.iter(|| engine::fql::parse(black_box(src))));
+    let trigger = engine::fql::parse(src)
+        .trigger
+        .expect("the bench trigger parses");
+    for (name, event) in fixtures["events"].as_object().expect("events") {
+        group.bench_function(format!("evaluate_{name}"), |b| {
+            b.iter(|| trigger.matches(black_box(event)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, triggers);
+criterion_main!(benches);
