@@ -4,6 +4,8 @@
 const fs = require('fs')
 const path = require('path')
 const { parseFql, validate } = require('@segment/destination-subscriptions')
+const { transform } = require('@segment/actions-core/mapping-kit')
+const validateMapping = require('@segment/actions-core/mapping-kit/validate').default
 
 const fixtures = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/bench.json'), 'utf8'))
 
@@ -29,5 +31,10 @@ out['fql/parse'] = measure(() => parseFql(src))
 const ast = parseFql(src)
 for (const [name, event] of Object.entries(fixtures.events)) {
   out[`fql/evaluate_${name}`] = measure(() => validate(ast, event))
+}
+for (const [name, c] of Object.entries(fixtures.mappings)) {
+  const event = fixtures.events[c.event]
+  out[`mapping/compile_${name}`] = measure(() => (validateMapping(c.mapping), true))
+  out[`mapping/evaluate_${name}`] = measure(() => transform(c.mapping, event))
 }
 console.log(JSON.stringify(out))

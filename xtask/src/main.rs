@@ -3,7 +3,7 @@
 //! - `ci`: everything the test command runs (installs the Node reference packages,
 //!   fmt check, clippy, all tests, differential runs against the live npm
 //!   packages, benchmark compile).
-//! - `differential [--seed N] [--count N]`: generated cases, answered by the
+//! - `differential [--kind fql|mapping] [--seed N] [--count N]`: generated cases, answered by the
 //!   reference packages and by our engine, compared.
 //! - `bench`: criterion benchmarks and the Node reference on the same inputs, ratio printed.
 //! - `fuzz [--seconds N]`: the cargo-fuzz targets.
@@ -11,6 +11,7 @@
 mod bench;
 mod differential;
 mod gen_fql;
+mod gen_mapping;
 mod rng;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
         "npm" => npm_install(),
         "demo" => run(cargo().args(["run", "--quiet", "--release", "-p", "cli", "--", "demo"])),
         _ => {
-            eprintln!("usage: cargo xtask <ci | demo | differential [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
+            eprintln!("usage: cargo xtask <ci | demo | differential [--kind fql|mapping] [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
             return ExitCode::from(2);
         }
     };
@@ -59,7 +60,7 @@ impl Options {
                 "--seed" => o.seed = v.and_then(|v| v.parse().ok()),
                 "--count" => o.count = v.and_then(|v| v.parse().ok()),
                 "--seconds" => o.seconds = v.and_then(|v| v.parse().ok()),
-                "--filter" => o.filter = v,
+                "--filter" | "--kind" => o.filter = v,
                 _ => continue,
             }
             it.next();
@@ -140,7 +141,7 @@ fn ci() -> Result<(), String> {
             Box::new(|| run(cargo().args(["test", "--workspace", "--no-fail-fast"]))),
         ),
         (
-            "differential: triggers",
+            "differential: triggers and mappings",
             Box::new(|| {
                 differential::run(&Options {
                     count: Some(20_000),
@@ -172,6 +173,40 @@ fn ci() -> Result<(), String> {
     }
 }
 
+/// Seeds `fuzz/corpus/<target>` with the curated cases of that kind (input, a NUL
+/// byte, the event), so fuzzing starts from real triggers and mappings.
+fn seed_corpus(target: &str) -> Result<(), String> {
+    let curated = root().join("../shared/conformance/curated.jsonl");
+    let Ok(text) = std::fs::read_to_string(&curated) else {
+        return Ok(());
+    };
+    let dir = root().join("fuzz/corpus").join(target);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let field = if target == "fql" { "fql" } else { "mapping" };
+    for (i, line) in text.lines().enumerate() {
+        let Ok(case) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Some(input) = case.get(field) else {
+            continue;
+        };
+        let mut bytes = match input.as_str() {
+            Some(s) if field == "fql" => s.as_bytes().to_vec(),
+            _ => input.to_string().into_bytes(),
+        };
+        bytes.push(0);
+        bytes.extend(
+            case.get("event")
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+                .into_bytes(),
+        );
+        let file = dir.join(format!("curated-{i}"));
+        std::fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+    }
+    Ok(())
+}
+
 fn fuzz(o: &Options) -> Result<(), String> {
     let seconds = o.seconds.unwrap_or(60);
     let target = o.filter.clone().unwrap_or_else(|| "fql".into());
@@ -183,6 +218,7 @@ fn fuzz(o: &Options) -> Result<(), String> {
     {
         run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
     }
+    seed_corpus(&target)?;
     run(cargo()
         .env("RUSTC_BOOTSTRAP", "1")
         .args(["fuzz", "run", &target, "--fuzz-dir", "fuzz", "--"])

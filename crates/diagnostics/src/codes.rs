@@ -31,6 +31,22 @@ pub const ALL: &[(&str, &str)] = &[
     ("FQL057", "a condition whose evaluation throws in the reference when it is reached"),
     ("FQL058", "a literal that is compared as text although it looks like a number or boolean"),
     ("FQL059", "a `!=`/`!contains`/`!match` that is false for missing and non-text values"),
+    // Mapping errors: the reference's `validate` (or `transform` before it) rejects these.
+    ("MAP101", "an `@` key that names no mapping directive"),
+    ("MAP102", "a directive object with more than one key besides `_metadata`"),
+    ("MAP103", "a directive or directive option of the wrong type"),
+    ("MAP104", "a directive without one of its required options"),
+    ("MAP105", "an `@replace` pattern or replacement outside its length limits"),
+    ("MAP106", "an option that must be one of a few words, such as `@json` mode"),
+    ("MAP107", "a malformed `__segment_internal_directive` root directive"),
+    ("MAP108", "a mapping that is null"),
+    ("MAP109", "`@liquid`, which this engine does not support"),
+    ("MAP110", "a mapping nested too deeply to compile safely"),
+    // Mapping warnings: accepted by the reference, but not what it looks like.
+    ("MAP150", "`@literal` around a directive, which is still evaluated"),
+    ("MAP151", "a `{{{ }}}` placeholder, which behaves exactly like `{{ }}`"),
+    ("MAP152", "the path `$`, which is always undefined"),
+    ("MAP153", "a `__proto__` key in a mapping object, which the output never holds"),
 ];
 
 /// The one-line description of `code`, if it is a known code.

@@ -8,7 +8,7 @@ pub fn answer(case: &Value) -> Value {
     let id = case.get("id").cloned().unwrap_or(Value::Null);
     match case.get("kind").and_then(Value::as_str) {
         Some("fql") => answer_trigger(id, case),
-        Some("mapping") => json!({"id": id, "ok": false, "error": "unsupported"}),
+        Some("mapping") => answer_mapping(id, case),
         Some(other) => {
             json!({"id": id, "ok": false, "error": format!("unknown case kind `{other}`")})
         }
@@ -27,6 +27,31 @@ fn answer_trigger(id: Value, case: &Value) -> Value {
     match parsed.matches(case.get("event")) {
         Ok(matched) => json!({"id": id, "ok": true, "match": matched}),
         Err(e) => json!({"id": id, "ok": false, "error": e.to_string()}),
+    }
+}
+
+fn answer_mapping(id: Value, case: &Value) -> Value {
+    let fail = |error: String| json!({"id": id, "ok": false, "error": error});
+    // The reference's `transform(mapping)` reads a missing mapping as `undefined`, which
+    // it cannot spread into an object, just like `null`.
+    let Some(mapping) = case.get("mapping") else {
+        return fail("the case has no `mapping`".into());
+    };
+    let empty = Value::Object(Map::new());
+    let event = case.get("event").unwrap_or(&empty);
+    // The reference checks the event before the mapping; either way the answer is an
+    // error, and `evaluate` checks the event first of all.
+    let plan = match mapping::compile(mapping) {
+        Ok(plan) => plan,
+        Err(diagnostics) => {
+            let first = diagnostics.iter().find(|d| d.is_error());
+            return fail(first.map_or_else(String::new, mapping::reference_message));
+        }
+    };
+    match plan.evaluate(event) {
+        Ok(Some(output)) => json!({"id": id, "ok": true, "output": output}),
+        Ok(None) => json!({"id": id, "ok": true}),
+        Err(e) => fail(e.to_string()),
     }
 }
 
@@ -86,5 +111,18 @@ mod tests {
         assert_eq!(a["ok"], false);
         let a = answer(&json!({"id": "z", "kind": "fql", "fql": "type = \"track\""}));
         assert_eq!(a["match"], false);
+    }
+
+    #[test]
+    fn mapping_cases_answer_output_or_error() {
+        let a = answer(&json!({"id": "m", "kind": "mapping",
+            "mapping": {"a": {"@path": "$.userId"}}, "event": {"userId": "u1"}}));
+        assert_eq!(a, json!({"id": "m", "ok": true, "output": {"a": "u1"}}));
+        let a = answer(&json!({"id": "u", "kind": "mapping", "mapping": {"@path": "$.nope"}}));
+        assert_eq!(a, json!({"id": "u", "ok": true}));
+        let a = answer(&json!({"id": "e", "kind": "mapping", "mapping": {}, "event": [1]}));
+        assert_eq!(a["ok"], false);
+        let a = answer(&json!({"id": "v", "kind": "mapping", "mapping": {"a": {"@path": 5}}}));
+        assert_eq!(a["ok"], false);
     }
 }

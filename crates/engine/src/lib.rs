@@ -9,3 +9,4 @@ pub mod conformance;
 
 pub use diagnostics;
 pub use fql;
+pub use mapping;

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-const ENGINE_CRATES: &[&str] = &["diagnostics", "js", "fql", "engine"];
+const ENGINE_CRATES: &[&str] = &["diagnostics", "js", "fql", "mapping", "engine"];
 const ALLOWED: &[&str] = &[
     "serde",
     "serde_json",

@@ -84,6 +84,7 @@ fn check(kind: &str, section: &str) {
     let mut seen = BTreeSet::new();
     let mut failures = Vec::new();
     let mut total = 0;
+    let mut differing = 0;
     for case in &cases {
         // A line serde_json cannot read (a lone surrogate) is answered from its text.
         let ours = match case {
@@ -109,6 +110,7 @@ fn check(kind: &str, section: &str) {
         }
         total += 1;
         let differs = !agrees(&ours, theirs);
+        differing += usize::from(differs);
         if differs && !listed.contains_key(id) {
             failures.push(format!(
                 "{id}: {}\n  ours   {ours}\n  theirs {theirs}",
@@ -127,7 +129,7 @@ fn check(kind: &str, section: &str) {
     }
     println!(
         "{kind} conformance: {} of {total} curated cases agree, {} listed divergences",
-        total - listed.len(),
+        total - differing,
         listed.len()
     );
     assert!(total > 0, "no curated {kind} cases found");
@@ -142,4 +144,9 @@ fn check(kind: &str, section: &str) {
 #[test]
 fn curated_trigger_cases_agree_with_the_reference() {
     check("fql", "trigger");
+}
+
+#[test]
+fn curated_mapping_cases_agree_with_the_reference() {
+    check("mapping", "mapping");
 }
