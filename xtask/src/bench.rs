@@ -58,5 +58,87 @@ pub fn run_bench(o: &Options) -> Result<(), String> {
 }
 
 pub fn run(o: &Options) -> Result<(), String> {
-    run_bench(o)
+    run_bench(o)?;
+    if o.filter.as_deref().is_none_or(|f| "pipeline".contains(f)) {
+        pipeline(o.count.unwrap_or(200_000))?;
+    }
+    Ok(())
+}
+
+/// The preset pipeline from JSON text in to calls out: `iterate-actions run` and the
+/// reference pipeline (`tests/reference/bench-pipeline.js`) over the same file of
+/// ~1 KB events, each reporting events per second and peak memory.
+fn pipeline(events: usize) -> Result<(), String> {
+    let dir = root().join("target/bench-pipeline");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let fixtures: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/bench.json"))
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let samples: Vec<&Value> = fixtures["events"]
+        .as_object()
+        .ok_or("no events")?
+        .values()
+        .collect();
+    let mut text = String::new();
+    for i in 0..events {
+        let mut e = samples[i % samples.len()].clone();
+        e["messageId"] = Value::String(format!("ajs-next-{i}"));
+        text.push_str(&e.to_string());
+        text.push('\n');
+    }
+    let events_path = dir.join("events.ndjson");
+    std::fs::write(&events_path, text).map_err(|e| e.to_string())?;
+    let settings = serde_json::json!({
+        "apiKey": "bench",
+        "subscriptions": engine::destination::iterate().definition.preset_subscriptions(),
+    });
+    let settings_path = dir.join("settings.json");
+    std::fs::write(&settings_path, settings.to_string()).map_err(|e| e.to_string())?;
+    crate::run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+            "build",
+            "--release",
+            "-p",
+            "cli",
+        ]),
+    )?;
+    let measure = |cmd: &mut Command| -> Result<Value, String> {
+        let out = cmd
+            .stdout(std::process::Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = stderr.lines().last().unwrap_or_default();
+        serde_json::from_str(line).map_err(|e| format!("no statistics line ({e}): {stderr}"))
+    };
+    let ours = measure(
+        Command::new(root().join("target/release/iterate-actions"))
+            .args(["run", "--stats", "--settings"])
+            .arg(&settings_path)
+            .arg(&events_path),
+    )?;
+    let theirs = measure(
+        Command::new("node")
+            .arg(root().join("tests/reference/bench-pipeline.js"))
+            .arg(&settings_path)
+            .arg(&events_path),
+    )?;
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    println!("\n| pipeline, {events} events (presets) | ours | reference, Node | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| events/s | {:.0} | {:.0} | {:.1}x faster |",
+        f(&ours, "events_per_second"),
+        f(&theirs, "events_per_second"),
+        f(&ours, "events_per_second") / f(&theirs, "events_per_second")
+    );
+    println!(
+        "| peak memory (MB) | {:.1} | {:.1} | {:.1}x less |",
+        f(&ours, "peak_rss_kb") / 1024.0,
+        f(&theirs, "peak_rss_kb") / 1024.0,
+        f(&theirs, "peak_rss_kb") / f(&ours, "peak_rss_kb")
+    );
+    Ok(())
 }

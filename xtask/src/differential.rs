@@ -2,7 +2,7 @@
 //! (`tests/reference/answer.js`) and by our engine, compared case by case.
 
 use crate::rng::Rng;
-use crate::{gen_fql, gen_mapping, root, Options};
+use crate::{gen_config, gen_fql, gen_mapping, root, Options};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
@@ -19,6 +19,11 @@ pub fn run(o: &Options) -> Result<(), String> {
     }
     if kind == "all" || kind == "mapping" {
         if let Err(e) = mappings(o) {
+            failed.push(e);
+        }
+    }
+    if kind == "all" || kind == "destination" {
+        if let Err(e) = pipelines(o) {
             failed.push(e);
         }
     }
@@ -206,9 +211,108 @@ fn fql_parses(src: &str) -> bool {
     engine::fql::parse(src).trigger.is_some()
 }
 
+/// Generated settings × generated events through the whole pipeline (trigger, mapping,
+/// payload validation, action), ours against the reference pipeline
+/// (`tests/reference/pipeline.js`: Segment's browser runtime and Iterate definition with
+/// actions-core's cloud-mode validation before perform). Calls must be equal, and so
+/// must the subscriptions skipped, except those our loader refuses outright.
+fn pipelines(o: &Options) -> Result<(), String> {
+    let seed = o.seed.unwrap_or(0x17e2_a7e5);
+    let count = o.count.unwrap_or(10_000);
+    let configs = 8;
+    let mut rng = Rng::new(seed);
+    let settings: Vec<Value> = (0..configs)
+        .map(|i| gen_config::settings(&mut rng, i))
+        .collect();
+    let events: Vec<Value> = (0..count).map(|_| gen_config::event(&mut rng)).collect();
+    let mut lines = Vec::with_capacity(configs * (count + 1));
+    for (c, s) in settings.iter().enumerate() {
+        lines.push(json!({"config": c.to_string(), "settings": s}));
+        for (i, e) in events.iter().enumerate() {
+            lines.push(json!({"id": format!("{c}-{i}"), "config": c.to_string(), "event": e}));
+        }
+    }
+    let reference = node_answers("pipeline.js", &lines)?;
+    let (mut calls, mut invalid, mut refused, mut disagreements) = (0, 0, 0, Vec::new());
+    for (c, s) in settings.iter().enumerate() {
+        let loaded = engine::destination::load(engine::destination::iterate(), s);
+        let unsound: std::collections::BTreeSet<String> = loaded
+            .errors()
+            .filter_map(|p| p.subscription.as_ref().map(|r| r.id.clone()))
+            .collect();
+        refused += unsound.len();
+        for (i, e) in events.iter().enumerate() {
+            let id = format!("{c}-{i}");
+            let theirs = reference
+                .get(&id)
+                .ok_or_else(|| format!("the reference gave no answer for {id}"))?;
+            let ours = loaded.config.run(e).unwrap_or_default();
+            let mut our_skips: Vec<(String, &str)> = ours
+                .skipped
+                .iter()
+                .map(|s| {
+                    (
+                        s.subscription.clone(),
+                        if s.reason.starts_with("invalid payload") {
+                            "invalid"
+                        } else {
+                            "error"
+                        },
+                    )
+                })
+                .collect();
+            let mut their_skips: Vec<(String, &str)> = theirs["skipped"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    (
+                        s["subscription"].as_str().unwrap_or_default().to_string(),
+                        s["kind"].as_str().unwrap_or_default(),
+                    )
+                })
+                .filter(|(sub, _)| !unsound.contains(sub))
+                .collect();
+            our_skips.sort();
+            their_skips.sort();
+            let our_calls = json!(ours.calls);
+            calls += ours.calls.len();
+            invalid += our_skips.iter().filter(|(_, k)| *k == "invalid").count();
+            if our_calls != theirs["calls"] || our_skips != their_skips {
+                disagreements.push(format!(
+                    "  DISAGREE config {c} {}\n    event  {e}\n    ours   {our_calls} {our_skips:?}\n    theirs {} {their_skips:?}",
+                    settings[c], theirs["calls"]
+                ));
+            }
+        }
+    }
+    let total = configs * count;
+    println!(
+        "differential pipelines (seed {seed}): {}/{total} events agree ({:.2}%) over {configs} configurations; {calls} calls, {invalid} payloads skipped as invalid, {refused} subscriptions refused at load",
+        total - disagreements.len(),
+        100.0 * (total - disagreements.len()) as f64 / total.max(1) as f64
+    );
+    for d in disagreements.iter().take(10) {
+        println!("{d}");
+    }
+    if disagreements.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} pipeline cases disagree with the reference",
+            disagreements.len()
+        ))
+    }
+}
+
 /// Runs the Node harness over `cases` and returns its answers by id.
 pub fn reference_answers(cases: &[Value]) -> Result<HashMap<String, Value>, String> {
-    let script = root().join("tests/reference/answer.js");
+    node_answers("answer.js", cases)
+}
+
+/// Runs `tests/reference/<script>` over JSON lines and returns its answers by id.
+fn node_answers(script: &str, cases: &[Value]) -> Result<HashMap<String, Value>, String> {
+    let script = root().join("tests/reference").join(script);
     let mut child = Command::new("node")
         .arg(&script)
         .stdin(Stdio::piped())

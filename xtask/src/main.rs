@@ -3,13 +3,14 @@
 //! - `ci`: everything the test command runs (installs the Node reference packages,
 //!   fmt check, clippy, all tests, differential runs against the live npm
 //!   packages, benchmark compile).
-//! - `differential [--kind fql|mapping] [--seed N] [--count N]`: generated cases, answered by the
+//! - `differential [--kind fql|mapping|destination] [--seed N] [--count N]`: generated cases, answered by the
 //!   reference packages and by our engine, compared.
 //! - `bench`: criterion benchmarks and the Node reference on the same inputs, ratio printed.
 //! - `fuzz [--seconds N]`: the cargo-fuzz targets.
 
 mod bench;
 mod differential;
+mod gen_config;
 mod gen_fql;
 mod gen_mapping;
 mod rng;
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
         "npm" => npm_install(),
         "demo" => run(cargo().args(["run", "--quiet", "--release", "-p", "cli", "--", "demo"])),
         _ => {
-            eprintln!("usage: cargo xtask <ci | demo | differential [--kind fql|mapping] [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
+            eprintln!("usage: cargo xtask <ci | demo | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
             return ExitCode::from(2);
         }
     };
@@ -141,7 +142,7 @@ fn ci() -> Result<(), String> {
             Box::new(|| run(cargo().args(["test", "--workspace", "--no-fail-fast"]))),
         ),
         (
-            "differential: triggers and mappings",
+            "differential: triggers, mappings and the destination pipeline",
             Box::new(|| {
                 differential::run(&Options {
                     count: Some(20_000),

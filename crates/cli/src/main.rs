@@ -4,7 +4,10 @@
 use clap::{Parser, Subcommand};
 use engine::diagnostics::render;
 use std::io::{self, BufRead, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod destination;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +36,37 @@ enum Command {
     Explain { code: String },
     /// Show triggers at work on sample events, surprises included.
     Demo,
+    /// Check a destination's settings (`{"apiKey", "subscriptions": [...]}`): every
+    /// problem at once, exit status 1 if any is an error.
+    Validate {
+        /// The settings file, or `-` for stdin.
+        settings: PathBuf,
+        #[arg(long, default_value = "actions-iterate")]
+        destination: String,
+        /// Print the problems as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run events (one JSON object a line) through a destination's settings and print,
+    /// per event, the `window.Iterate` calls made and the subscriptions skipped.
+    Run {
+        #[arg(long)]
+        settings: PathBuf,
+        /// The events file, or `-` (the default) for stdin.
+        #[arg(default_value = "-")]
+        events: PathBuf,
+        #[arg(long, default_value = "actions-iterate")]
+        destination: String,
+        /// Print one JSON line of statistics on stderr at the end: events, seconds,
+        /// events per second, peak resident memory.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Describe the destinations: settings, actions, fields and presets.
+    Catalog {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -41,6 +75,18 @@ fn main() -> ExitCode {
         Command::Eval => eval(),
         Command::Trigger { fql, event } => trigger(&fql, event.as_deref()),
         Command::Demo => demo(),
+        Command::Validate {
+            settings,
+            destination,
+            json,
+        } => destination::validate(&destination, &settings, json),
+        Command::Run {
+            settings,
+            events,
+            destination,
+            stats,
+        } => destination::run(&destination, &settings, &events, stats),
+        Command::Catalog { json } => destination::catalog(json),
         Command::Explain { code } => {
             match engine::diagnostics::codes::describe(&code.to_ascii_uppercase()) {
                 Some(doc) => {
@@ -151,6 +197,18 @@ fn demo() -> ExitCode {
                     hits.join(", ")
                 }
             );
+        }
+    }
+    let iterate = engine::destination::iterate();
+    let settings = serde_json::json!({"apiKey": "demo", "subscriptions": iterate.definition.preset_subscriptions()});
+    let loaded = engine::destination::load(iterate, &settings);
+    println!(
+        "\n{} with its presets, over the same events:",
+        iterate.definition.name
+    );
+    for (i, e) in events.iter().enumerate() {
+        if let Ok(outcome) = loaded.config.run(e) {
+            println!("  #{i} -> {}", serde_json::json!(outcome));
         }
     }
     ExitCode::SUCCESS

@@ -7,6 +7,17 @@
 
 /// `(code, one-line description)` for every code in use.
 pub const ALL: &[(&str, &str)] = &[
+    // Destination settings and subscriptions.
+    ("DEF201", "settings that are not a JSON object"),
+    ("DEF202", "a required setting (such as `apiKey`) that is missing, empty or not a string"),
+    ("DEF203", "`subscriptions` that is neither an array nor JSON text holding one"),
+    ("DEF204", "a subscription that is not an object, or whose `subscribe`, `partnerAction` or `mapping` has the wrong type"),
+    ("DEF205", "a subscription naming an action the destination does not have"),
+    ("DEF206", "more than 50 mappings (subscriptions) in one destination instance"),
+    ("DEF207", "a mapping with no value for a field its action requires"),
+    ("DEF208", "two subscriptions with the same id"),
+    ("DEF250", "`enabled` that is not true or false, read as JavaScript truthiness"),
+    ("DEF251", "a mapping key that names no field of its action, so its value is dropped"),
     // Trigger errors: the reference rejects these triggers (they never match).
     ("FQL001", "a character that cannot start any token of the trigger language"),
     ("FQL002", "a string literal with no closing quote of the same kind"),

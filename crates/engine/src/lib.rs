@@ -7,6 +7,7 @@
 
 pub mod conformance;
 
+pub use destination;
 pub use diagnostics;
 pub use fql;
 pub use mapping;

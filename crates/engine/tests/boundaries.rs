@@ -4,7 +4,14 @@
 
 use std::path::PathBuf;
 
-const ENGINE_CRATES: &[&str] = &["diagnostics", "js", "fql", "mapping", "engine"];
+const ENGINE_CRATES: &[&str] = &[
+    "diagnostics",
+    "js",
+    "fql",
+    "mapping",
+    "destination",
+    "engine",
+];
 const ALLOWED: &[&str] = &[
     "serde",
     "serde_json",

@@ -15,7 +15,7 @@ use diagnostics::Diagnostic;
 use serde_json::{Map, Value};
 
 /// The key under which a mapping names a directive for its root.
-pub(crate) const ROOT_KEY: &str = "__segment_internal_directive";
+pub const ROOT_KEY: &str = "__segment_internal_directive";
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {

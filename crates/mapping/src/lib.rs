@@ -18,7 +18,8 @@ mod path;
 mod validate;
 mod value;
 
-use compile::{lower, Node, ROOT_KEY};
+pub use compile::ROOT_KEY;
+use compile::{lower, Node};
 use diagnostics::{Diagnostic, Span};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -151,8 +152,40 @@ pub(crate) fn lower_root(mapping: &Value, pointer: &str, ctx: &mut Ctx) -> (Node
         diagnostics: Vec::new(),
     };
     validator.mapping(&to_process, pointer);
+    let lowered_from = ctx.diagnostics.len();
     let node = lower(&to_process, pointer, ctx);
-    (node, validator.diagnostics)
+    let mut diagnostics = validator.diagnostics;
+    if mapping.get(ROOT_KEY).is_some() {
+        // Point into the mapping as written, not into the reference's rewrite of it.
+        for d in diagnostics
+            .iter_mut()
+            .chain(&mut ctx.diagnostics[lowered_from..])
+        {
+            if let Some(p) = &d.pointer {
+                d.pointer = Some(unprocess_pointer(mapping, p, pointer));
+            }
+        }
+    }
+    (node, diagnostics)
+}
+
+/// Maps a pointer into the root-directive rewrite (`{"@x": {..., "mapping": rest}}`)
+/// back to the mapping as written (`{"__segment_internal_directive": {"@x": ...}, ...rest}`).
+fn unprocess_pointer(mapping: &Value, p: &str, base: &str) -> String {
+    let Some(rest) = p.strip_prefix(base) else {
+        return p.to_string();
+    };
+    let Some(directive) = mapping[ROOT_KEY].as_object().and_then(|o| o.keys().next()) else {
+        return format!("{base}/{ROOT_KEY}{rest}");
+    };
+    let head = format!("/{}", diagnostics::pointer_token(directive));
+    match rest.strip_prefix(&head) {
+        Some("/mapping") => base.to_string(),
+        Some(inner) if inner.starts_with("/mapping/") => {
+            format!("{base}{}", &inner["/mapping".len()..])
+        }
+        _ => format!("{base}/{ROOT_KEY}{rest}"),
+    }
 }
 
 /// `getMappingToProcess(mapping)`, including its `{ ...mapping }` copy: an array or a

@@ -86,3 +86,33 @@ fn every_diagnostic_is_documented_and_its_labels_lie_inside_their_string() {
         }
     }
 }
+
+/// Found by the fuzz target: pointers must name the place in the mapping as written,
+/// inside `@arrayPath` items and under a root directive too.
+#[test]
+fn pointers_name_the_place_in_the_mapping_as_written() {
+    let cases = [
+        (
+            json!({"a": {"@arrayPath": [{"@path": "$.items"}, {"s": {"@case": "$.sku"}}]}}),
+            "/a/@arrayPath/1/s/@case",
+        ),
+        (json!({"a": {"@arrayPath": [5]}}), "/a/@arrayPath/0"),
+        (
+            json!({"__segment_internal_directive": {"@transform": {"apply": {"u": {"@path": "$.userId"}}}}, "miss": {"@json": "$.event"}}),
+            "/miss/@json",
+        ),
+        (
+            json!({"__segment_internal_directive": {"@transform": {"apply": {"u": {"@path": 5}}}}}),
+            "/__segment_internal_directive/@transform/apply/u/@path",
+        ),
+    ];
+    for (mapping, pointer) in cases {
+        let errors = mapping::compile(&mapping).expect_err("the mapping is invalid");
+        let pointers: Vec<_> = errors.iter().filter_map(|d| d.pointer.as_deref()).collect();
+        assert_eq!(pointers, [pointer], "{mapping}");
+        assert!(
+            mapping.pointer(pointer).is_some(),
+            "{pointer} is not in {mapping}"
+        );
+    }
+}

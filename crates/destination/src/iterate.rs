@@ -1,0 +1,105 @@
+//! The Iterate destination: Segment's "Iterate Web (Actions)" (browser-destinations
+//! 3.98.0), the one definition everything else reads, and what each action does with
+//! a validated payload.
+
+use crate::model::{Action, Definition, Field, FieldType, Mode, Platform, Preset, Setting};
+use serde_json::{json, Value};
+
+/// The URL of Iterate's embed loader, which the browser runtime loads once.
+pub const LOADER_URL: &str = "https://platform.iteratehq.com/loader.js";
+
+/// The Iterate destination.
+pub fn definition() -> Definition {
+    let track = Action {
+        key: "trackEvent",
+        title: "Track Event",
+        description: "Track events",
+        platform: Platform::Web,
+        default_trigger: r#"type = "track""#,
+        fields: vec![
+            Field::new("name", "Name", FieldType::String, "The name of the event.")
+                .required()
+                .default_mapping(json!({"@path": "$.event"})),
+        ],
+    };
+    let identify = Action {
+        key: "identifyUser",
+        title: "Identify User",
+        description: "Sets user identity",
+        platform: Platform::Web,
+        default_trigger: r#"type = "identify""#,
+        fields: vec![
+            Field::new(
+                "userId",
+                "Identity",
+                FieldType::String,
+                "The user's identity.",
+            )
+            .default_mapping(json!({"@path": "$.userId"})),
+            Field::new(
+                "traits",
+                "Traits",
+                FieldType::Object,
+                "The Segment traits to be forwarded to Iterate.",
+            )
+            .default_mapping(json!({"@path": "$.traits"})),
+        ],
+    };
+    let presets = vec![
+        Preset {
+            name: "Track Event",
+            trigger: track.default_trigger,
+            action: track.key,
+            mapping: Definition::default_mapping(&track),
+        },
+        Preset {
+            name: "Identify User",
+            trigger: identify.default_trigger,
+            action: identify.key,
+            mapping: Definition::default_mapping(&identify),
+        },
+    ];
+    Definition {
+        name: "Iterate Web (Actions)",
+        slug: "actions-iterate",
+        mode: Mode::Device,
+        description: "Show Iterate surveys in response to events, and tie survey responses to identified users.",
+        settings: vec![Setting {
+            key: "apiKey",
+            label: "Embed API Key",
+            description: "The Embed API Key for your account. You can find this on your settings pages.",
+            kind: FieldType::String,
+            required: true,
+        }],
+        actions: vec![track, identify],
+        presets,
+    }
+}
+
+/// The `window.Iterate(...)` calls an action makes for one validated payload.
+///
+/// `identifyUser` sends the traits with `external_id` set to the user id when the id
+/// is present and not empty, as Segment's bundle does; it works on a copy, so neither
+/// the event nor the payload changes.
+pub fn perform(action: &str, payload: &Value) -> Vec<Value> {
+    match action {
+        "trackEvent" => vec![json!([
+            "event",
+            payload.get("name").cloned().unwrap_or(Value::Null)
+        ])],
+        "identifyUser" => {
+            let mut traits = match payload.get("traits") {
+                Some(t) if js::JsVal::from_json(t).is_truthy() => t.clone(),
+                _ => json!({}),
+            };
+            let user_id = payload
+                .get("userId")
+                .filter(|u| js::JsVal::from_json(u).is_truthy());
+            if let (Some(id), Value::Object(t)) = (user_id, &mut traits) {
+                t.insert("external_id".into(), id.clone());
+            }
+            vec![json!(["identify", traits])]
+        }
+        _ => Vec::new(),
+    }
+}

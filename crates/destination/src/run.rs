@@ -1,0 +1,124 @@
+//! Running a loaded configuration over one event: the calls the browser makes, in its
+//! order, and the subscriptions skipped, each with its reason.
+
+use crate::config::Config;
+use serde::Serialize;
+use serde_json::Value;
+
+/// The event types the browser runtime hands to destination plugins; `screen` and
+/// anything else never reach them.
+const HOOKS: &[&str] = &["track", "page", "identify", "group", "alias"];
+
+/// What one event produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Outcome {
+    /// `window.Iterate(...)` argument lists, in call order.
+    pub calls: Vec<Value>,
+    pub skipped: Vec<Skip>,
+}
+
+/// A subscription whose trigger selected the event but which made no call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skip {
+    pub subscription: String,
+    pub reason: String,
+}
+
+/// Why an event could not be run at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAnEvent(pub &'static str);
+
+impl std::fmt::Display for NotAnEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an event must be a JSON object, found {}", self.0)
+    }
+}
+
+impl std::error::Error for NotAnEvent {}
+
+impl Config {
+    /// Runs every subscription over `event`: trigger, mapping, payload validation, then
+    /// the action. Nothing here mutates the event.
+    pub fn run(&self, event: &Value) -> Result<Outcome, NotAnEvent> {
+        let Some(fields) = event.as_object() else {
+            return Err(NotAnEvent(match event {
+                Value::Array(_) => "an array",
+                Value::Null => "null",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                _ => "a boolean",
+            }));
+        };
+        let mut out = Outcome::default();
+        if !fields
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| HOOKS.contains(&t))
+        {
+            return Ok(out);
+        }
+        let definition = &self.destination.definition;
+        let integrations = fields.get("integrations").and_then(Value::as_object);
+        let mut allowed: Option<(usize, bool)> = None;
+        for sub in &self.subscriptions {
+            let action = &definition.actions[sub.action];
+            let on = match allowed {
+                Some((a, on)) if a == sub.action => on,
+                _ => {
+                    let on =
+                        integrations.is_none_or(|i| plugin_enabled(i, definition.name, action.key));
+                    allowed = Some((sub.action, on));
+                    on
+                }
+            };
+            if !on {
+                continue;
+            }
+            match sub.trigger.matches(event) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    out.skip(sub, format!("the trigger could not be evaluated: {e}"));
+                    continue;
+                }
+            }
+            let payload = match sub.plan.evaluate(event) {
+                Ok(p) => p,
+                Err(e) => {
+                    out.skip(sub, format!("the mapping failed: {e}"));
+                    continue;
+                }
+            };
+            match crate::payload::validate(&action.fields, payload) {
+                Ok(payload) => out
+                    .calls
+                    .extend((self.destination.perform)(action.key, &payload)),
+                Err(problems) => out.skip(sub, format!("invalid payload: {}", problems.join(" "))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Outcome {
+    fn skip(&mut self, sub: &crate::config::Subscription, reason: String) {
+        self.skipped.push(Skip {
+            subscription: sub.id.clone(),
+            reason,
+        });
+    }
+}
+
+/// analytics.js's per-event `integrations` rule for one destination plugin: the
+/// destination's name, then the plugin's own name, then `All` (on unless `false`).
+fn plugin_enabled(integrations: &serde_json::Map<String, Value>, name: &str, action: &str) -> bool {
+    let named = integrations.get(name).filter(|v| !v.is_null()).or_else(|| {
+        integrations
+            .get(&format!("{name} {action}"))
+            .filter(|v| !v.is_null())
+    });
+    match named {
+        Some(v) => js::JsVal::from_json(v).is_truthy(),
+        None => integrations.get("All") != Some(&Value::Bool(false)),
+    }
+}

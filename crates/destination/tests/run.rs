@@ -1,0 +1,285 @@
+//! Subscriptions, ordering, payload validation and problem reporting.
+
+use destination::{iterate, load, Loaded};
+use serde_json::{json, Value};
+
+fn sub(id: &str, trigger: &str, action: &str, mapping: Value) -> Value {
+    json!({"id": id, "name": format!("sub {id}"), "enabled": true, "subscribe": trigger, "partnerAction": action, "mapping": mapping})
+}
+
+fn presets() -> Vec<Value> {
+    vec![
+        sub(
+            "t",
+            r#"type = "track""#,
+            "trackEvent",
+            json!({"name": {"@path": "$.event"}}),
+        ),
+        sub(
+            "i",
+            r#"type = "identify""#,
+            "identifyUser",
+            json!({"userId": {"@path": "$.userId"}, "traits": {"@path": "$.traits"}}),
+        ),
+    ]
+}
+
+fn loaded(subs: Vec<Value>) -> Loaded {
+    load(iterate(), &json!({"apiKey": "key", "subscriptions": subs}))
+}
+
+fn calls(l: &Loaded, event: Value) -> Value {
+    json!(l.config.run(&event).expect("an object event runs").calls)
+}
+
+#[test]
+fn presets_make_the_reference_calls() {
+    let l = loaded(presets());
+    assert_eq!(l.problems, []);
+    assert_eq!(
+        calls(&l, json!({"type": "track", "event": "Signed Up"})),
+        json!([["event", "Signed Up"]])
+    );
+    assert_eq!(
+        calls(
+            &l,
+            json!({"type": "identify", "userId": "u1", "traits": {"email": "a@b.co"}})
+        ),
+        json!([["identify", {"email": "a@b.co", "external_id": "u1"}]])
+    );
+    assert_eq!(
+        calls(&l, json!({"type": "page", "name": "Home"})),
+        json!([])
+    );
+    assert_eq!(
+        calls(&l, json!({"type": "screen", "event": "x"})),
+        json!([]),
+        "screen never reaches destinations"
+    );
+}
+
+#[test]
+fn external_id_is_the_user_id_when_present_and_not_empty() {
+    let l = loaded(presets());
+    let cases = [
+        (json!({"userId": "u1"}), json!({"external_id": "u1"})),
+        (json!({"userId": "", "traits": {"a": 1}}), json!({"a": 1})),
+        (
+            json!({"traits": {"external_id": "mine"}}),
+            json!({"external_id": "mine"}),
+        ),
+        (
+            json!({"userId": "u2", "traits": {"external_id": "mine", "b": 2}}),
+            json!({"external_id": "u2", "b": 2}),
+        ),
+        (
+            json!({"userId": 42, "traits": null}),
+            json!({"external_id": "42"}),
+        ),
+    ];
+    for (fields, traits) in cases {
+        let mut event = json!({"type": "identify"});
+        event
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        let before = event.clone();
+        assert_eq!(
+            calls(&l, event.clone()),
+            json!([["identify", traits]]),
+            "{event}"
+        );
+        assert_eq!(event, before);
+    }
+}
+
+#[test]
+fn actions_run_in_definition_order_then_array_order() {
+    let l = loaded(vec![
+        sub(
+            "i",
+            "type = \"track\"",
+            "identifyUser",
+            json!({"userId": {"@path": "$.event"}}),
+        ),
+        sub(
+            "t2",
+            "type = \"track\"",
+            "trackEvent",
+            json!({"name": "second"}),
+        ),
+        sub(
+            "off",
+            "type = \"track\"",
+            "trackEvent",
+            json!({"name": "off"}),
+        ),
+        sub(
+            "t1",
+            "event = \"E\"",
+            "trackEvent",
+            json!({"name": {"@path": "$.event"}}),
+        ),
+    ]);
+    let mut subs = l.problems.clone();
+    subs.retain(|p| p.is_error());
+    assert_eq!(subs, []);
+    let mut settings = json!({"apiKey": "k", "subscriptions": [
+        sub("i", "type = \"track\"", "identifyUser", json!({"userId": {"@path": "$.event"}})),
+        sub("t2", "type = \"track\"", "trackEvent", json!({"name": "second"})),
+        sub("off", "type = \"track\"", "trackEvent", json!({"name": "off"})),
+        sub("t1", "event = \"E\"", "trackEvent", json!({"name": {"@path": "$.event"}})),
+    ]});
+    settings["subscriptions"][2]["enabled"] = json!(false);
+    let l = load(iterate(), &settings);
+    assert_eq!(
+        calls(&l, json!({"type": "track", "event": "E"})),
+        json!([["event", "second"], ["event", "E"], ["identify", {"external_id": "E"}]])
+    );
+    assert_eq!(l.config.active_actions(), ["trackEvent", "identifyUser"]);
+}
+
+#[test]
+fn subscriptions_may_come_as_json_text() {
+    let text = serde_json::to_string(&presets()).unwrap();
+    let l = load(iterate(), &json!({"apiKey": "k", "subscriptions": text}));
+    assert_eq!(l.problems, []);
+    assert_eq!(
+        calls(&l, json!({"type": "track", "event": "A"})),
+        json!([["event", "A"]])
+    );
+    let bad = load(iterate(), &json!({"apiKey": "k", "subscriptions": "[{"}));
+    assert_eq!(bad.problems[0].diagnostic.code, "DEF203");
+    assert_eq!(
+        bad.problems[0].diagnostic.pointer.as_deref(),
+        Some("/subscriptions")
+    );
+}
+
+#[test]
+fn invalid_payloads_are_skipped_with_the_reason() {
+    let l = loaded(presets());
+    let out = l
+        .config
+        .run(&json!({"type": "track", "properties": {}}))
+        .unwrap();
+    assert_eq!(out.calls, Vec::<Value>::new());
+    assert_eq!(out.skipped.len(), 1);
+    assert_eq!(out.skipped[0].subscription, "t");
+    assert!(
+        out.skipped[0]
+            .reason
+            .contains("missing the required field 'name'"),
+        "{}",
+        out.skipped[0].reason
+    );
+    let out = l
+        .config
+        .run(&json!({"type": "identify", "userId": "u", "traits": "text"}))
+        .unwrap();
+    assert!(
+        out.skipped[0]
+            .reason
+            .contains("Traits must be an object but it was a string"),
+        "{:?}",
+        out.skipped
+    );
+    // Coerced as Segment's cloud validation does: numbers become text, `[x]` becomes x.
+    assert_eq!(
+        calls(&l, json!({"type": "track", "event": 5})),
+        json!([["event", "5"]])
+    );
+    assert_eq!(
+        calls(&l, json!({"type": "track", "event": ["x"]})),
+        json!([["event", "x"]])
+    );
+    assert!(l.config.run(&json!([1])).is_err());
+}
+
+#[test]
+fn integrations_flags_are_honoured_per_plugin() {
+    let l = loaded(presets());
+    let track = |i: Value| {
+        calls(
+            &l,
+            json!({"type": "track", "event": "E", "integrations": i}),
+        )
+    };
+    assert_eq!(track(json!({"Iterate Web (Actions)": false})), json!([]));
+    assert_eq!(track(json!({"All": false})), json!([]));
+    assert_eq!(
+        track(json!({"All": false, "Iterate Web (Actions) trackEvent": true})),
+        json!([["event", "E"]])
+    );
+    assert_eq!(
+        track(json!({"All": false, "Iterate Web (Actions)": {}})),
+        json!([["event", "E"]])
+    );
+    assert_eq!(track(json!({"Other": false})), json!([["event", "E"]]));
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_subscription_and_place() {
+    let l = load(
+        iterate(),
+        &json!({"subscriptions": [
+            sub("a", "type = \"track\" and (event = \"x\"", "trackEvent", json!({"name": {"@path": "$.event"}})),
+            sub("b", "type = \"track\"", "sendSurvey", json!({})),
+            sub("c", "type = \"track\"", "trackEvent", json!({"name": {"@foo": 1}})),
+            sub("d", "type = \"track\"", "trackEvent", json!({"title": {"@path": "$.event"}})),
+            json!("not an object"),
+        ]}),
+    );
+    let found: Vec<(Option<String>, &str, Option<&str>)> = l
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.subscription.as_ref().map(|s| s.id.clone()),
+                p.diagnostic.code,
+                p.diagnostic.pointer.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (None, "DEF202", Some("/apiKey")),
+            (
+                Some("a".into()),
+                "FQL013",
+                Some("/subscriptions/0/subscribe")
+            ),
+            (
+                Some("b".into()),
+                "DEF205",
+                Some("/subscriptions/1/partnerAction")
+            ),
+            (
+                Some("c".into()),
+                "MAP101",
+                Some("/subscriptions/2/mapping/name")
+            ),
+            (Some("d".into()), "DEF207", Some("/subscriptions/3/mapping")),
+            (
+                Some("d".into()),
+                "DEF251",
+                Some("/subscriptions/3/mapping/title")
+            ),
+            (Some("#4".into()), "DEF204", Some("/subscriptions/4")),
+        ]
+    );
+    let trigger_error = &l.problems[1];
+    assert_eq!(trigger_error.diagnostic.span().map(|s| s.start), Some(19));
+    let text = trigger_error.render();
+    assert!(
+        text.starts_with("in subscription 0 \"sub a\" (id \"a\"):"),
+        "{text}"
+    );
+    assert!(l
+        .config
+        .run(&json!({"type": "track", "event": "x"}))
+        .unwrap()
+        .calls
+        .is_empty());
+}
