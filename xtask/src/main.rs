@@ -14,6 +14,7 @@ mod gen_config;
 mod gen_fql;
 mod gen_mapping;
 mod rng;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,11 +27,12 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "differential" => differential::run(&Options::parse(rest)),
         "bench" => bench::run(&Options::parse(rest)),
+        "web" => web::build(),
         "fuzz" => fuzz(&Options::parse(rest)),
         "npm" => npm_install(),
         "demo" => run(cargo().args(["run", "--quiet", "--release", "-p", "cli", "--", "demo"])),
         _ => {
-            eprintln!("usage: cargo xtask <ci | demo | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | fuzz [--seconds N] | npm>");
+            eprintln!("usage: cargo xtask <ci | demo | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | web | fuzz [--seconds N] | npm>");
             return ExitCode::from(2);
         }
     };

@@ -40,6 +40,25 @@ impl Config {
     /// Runs every subscription over `event`: trigger, mapping, payload validation, then
     /// the action. Nothing here mutates the event.
     pub fn run(&self, event: &Value) -> Result<Outcome, NotAnEvent> {
+        self.run_some(event, None)
+    }
+
+    /// Like [`Config::run`], for one action's subscriptions only: what the browser's
+    /// plugin for that action does.
+    pub fn run_action(&self, action: &str, event: &Value) -> Result<Outcome, NotAnEvent> {
+        match self
+            .destination
+            .definition
+            .actions
+            .iter()
+            .position(|a| a.key == action)
+        {
+            Some(index) => self.run_some(event, Some(index)),
+            None => self.run_some(event, Some(usize::MAX)),
+        }
+    }
+
+    fn run_some(&self, event: &Value, only: Option<usize>) -> Result<Outcome, NotAnEvent> {
         let Some(fields) = event.as_object() else {
             return Err(NotAnEvent(match event {
                 Value::Array(_) => "an array",
@@ -60,7 +79,11 @@ impl Config {
         let definition = &self.destination.definition;
         let integrations = fields.get("integrations").and_then(Value::as_object);
         let mut allowed: Option<(usize, bool)> = None;
-        for sub in &self.subscriptions {
+        for sub in self
+            .subscriptions
+            .iter()
+            .filter(|s| only.is_none_or(|a| a == s.action))
+        {
             let action = &definition.actions[sub.action];
             let on = match allowed {
                 Some((a, on)) if a == sub.action => on,

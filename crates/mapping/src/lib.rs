@@ -190,7 +190,7 @@ fn unprocess_pointer(mapping: &Value, p: &str, base: &str) -> String {
 
 /// `getMappingToProcess(mapping)`, including its `{ ...mapping }` copy: an array or a
 /// string mapping spreads into index keys, a number or boolean into `{}`.
-fn mapping_to_process(mapping: &Value) -> Result<Value, Diagnostic> {
+fn mapping_to_process(mapping: &Value) -> Result<Cow<'_, Value>, Diagnostic> {
     let root_error = |m: &str| Diagnostic::error(codes::ROOT_DIRECTIVE, m.to_string());
     let m = match mapping {
         Value::Null => {
@@ -201,26 +201,26 @@ fn mapping_to_process(mapping: &Value) -> Result<Value, Diagnostic> {
         }
         Value::Object(m) => m,
         Value::Array(items) => {
-            return Ok(Value::Object(
+            return Ok(Cow::Owned(Value::Object(
                 items
                     .iter()
                     .enumerate()
                     .map(|(i, v)| (i.to_string(), v.clone()))
                     .collect(),
-            ))
+            )))
         }
         Value::String(s) => {
-            return Ok(Value::Object(
+            return Ok(Cow::Owned(Value::Object(
                 s.encode_utf16()
                     .enumerate()
                     .map(|(i, u)| (i.to_string(), Value::from(String::from_utf16_lossy(&[u]))))
                     .collect(),
-            ))
+            )))
         }
-        Value::Bool(_) | Value::Number(_) => return Ok(Value::Object(Map::new())),
+        Value::Bool(_) | Value::Number(_) => return Ok(Cow::Owned(Value::Object(Map::new()))),
     };
     let Some(root) = m.get(ROOT_KEY) else {
-        return Ok(mapping.clone());
+        return Ok(Cow::Borrowed(mapping));
     };
     let customer: Map<String, Value> = m
         .iter()
@@ -256,7 +256,7 @@ fn mapping_to_process(mapping: &Value) -> Result<Value, Diagnostic> {
         Some(Value::Array(_)) => {}
         _ => return Err(root_error("expected the root directive to be an object")),
     }
-    Ok(root)
+    Ok(Cow::Owned(root))
 }
 
 fn exceeds_depth(v: &Value, budget: usize) -> bool {

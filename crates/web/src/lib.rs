@@ -1,0 +1,142 @@
+//! The engine in the browser. The wasm module exports a byte-buffer ABI that the JS glue
+//! (`js/`) drives; JSON text crosses the boundary both ways, so there is no binding
+//! generator and nothing but the engine in the module.
+//!
+//! 1. `ia_input(len)` sizes the input buffer and returns where JS writes `len` bytes.
+//! 2. `ia_load(len)` loads the settings JSON in the buffer; returns a handle (>= 0) or
+//!    -1, and leaves a JSON report in the output buffer.
+//! 3. `ia_run(handle, action_len, event_len)`: the buffer holds the action key, then the
+//!    event JSON; runs that action's subscriptions and leaves `{"calls", "skipped"}` (or
+//!    `{"error"}`) in the output buffer.
+//! 4. `ia_output_ptr()` / `ia_output_len()` locate the output for JS to read.
+//!
+//! The same functions run natively, which is how they are tested.
+
+use destination::{Config, Loaded};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+
+thread_local! {
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static CONFIGS: RefCell<Vec<Config>> = const { RefCell::new(Vec::new()) };
+}
+
+fn set_output(v: &Value) {
+    OUTPUT.with(|o| {
+        let mut o = o.borrow_mut();
+        o.clear();
+        // Writing a Value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *o, v);
+    });
+}
+
+fn with_input<T>(f: impl FnOnce(&[u8]) -> T) -> T {
+    INPUT.with(|i| f(&i.borrow()))
+}
+
+/// The report `load` leaves: the actions that get a plugin, and every problem.
+fn report(loaded: &Loaded, handle: i32) -> Value {
+    let problems: Vec<Value> = loaded
+        .problems
+        .iter()
+        .map(|p| {
+            json!({
+                "severity": p.diagnostic.severity.as_str(),
+                "code": p.diagnostic.code,
+                "subscription": p.subscription.as_ref().map(|s| s.to_string()),
+                "pointer": p.diagnostic.pointer,
+                "message": p.diagnostic.message,
+            })
+        })
+        .collect();
+    json!({"handle": handle, "actions": loaded.config.active_actions(), "problems": problems})
+}
+
+/// Loads settings JSON; returns the handle, or -1 when the text is not JSON.
+pub fn load(settings: &[u8]) -> i32 {
+    let settings: Value = match serde_json::from_slice(settings) {
+        Ok(v) => v,
+        Err(e) => {
+            set_output(&json!({"handle": -1, "error": format!("settings are not JSON: {e}")}));
+            return -1;
+        }
+    };
+    let loaded = destination::load(destination::iterate(), &settings);
+    CONFIGS.with(|c| {
+        let mut configs = c.borrow_mut();
+        let handle = i32::try_from(configs.len()).unwrap_or(i32::MAX);
+        set_output(&report(&loaded, handle));
+        configs.push(loaded.config);
+        handle
+    })
+}
+
+/// Runs one action's subscriptions over an event; 0 on success, -1 on failure (the
+/// output then holds `{"error"}`).
+pub fn run(handle: i32, action: &[u8], event: &[u8]) -> i32 {
+    let answer = CONFIGS.with(|c| {
+        let configs = c.borrow();
+        let config = usize::try_from(handle).ok().and_then(|h| configs.get(h)).ok_or("no such handle")?;
+        let action = std::str::from_utf8(action).map_err(|_| "the action is not text")?;
+        let event: Value = serde_json::from_slice(event).map_err(|_| "the event is not JSON")?;
+        config
+            .run_action(action, &event)
+            .map(|o| json!({"calls": o.calls, "skipped": o.skipped.iter().map(|s| json!({"subscription": s.subscription, "reason": s.reason})).collect::<Vec<_>>()}))
+            .map_err(|_| "the event is not an object")
+    });
+    match answer {
+        Ok(v) => {
+            set_output(&v);
+            0
+        }
+        Err(e) => {
+            set_output(&json!({"error": e}));
+            -1
+        }
+    }
+}
+
+/// The exported ABI. Only this module may use `#[no_mangle]`.
+#[allow(unsafe_code)]
+mod abi {
+    /// Sizes the input buffer to `len` bytes and returns where JS writes them.
+    #[no_mangle]
+    pub extern "C" fn ia_input(len: usize) -> *mut u8 {
+        super::INPUT.with(|i| {
+            let mut i = i.borrow_mut();
+            i.clear();
+            i.resize(len, 0);
+            i.as_mut_ptr()
+        })
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ia_load(len: usize) -> i32 {
+        super::with_input(|bytes| super::load(&bytes[..len.min(bytes.len())]))
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ia_run(handle: i32, action_len: usize, event_len: usize) -> i32 {
+        super::with_input(|bytes| {
+            let split = action_len.min(bytes.len());
+            let end = (split + event_len).min(bytes.len());
+            super::run(handle, &bytes[..split], &bytes[split..end])
+        })
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ia_output_ptr() -> *const u8 {
+        super::OUTPUT.with(|o| o.borrow().as_ptr())
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ia_output_len() -> usize {
+        super::OUTPUT.with(|o| o.borrow().len())
+    }
+}
+
+/// The output buffer as text, for native callers and tests.
+pub fn output() -> String {
+    OUTPUT.with(|o| String::from_utf8_lossy(&o.borrow()).into_owned())
+}

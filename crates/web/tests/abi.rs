@@ -1,0 +1,52 @@
+//! The functions behind the wasm exports, run natively: settings in, a report out;
+//! one action's subscriptions run per call, as the browser plugin for it does.
+
+use serde_json::{json, Value};
+
+fn output() -> Value {
+    serde_json::from_str(&web::output()).expect("the output buffer holds JSON")
+}
+
+#[test]
+fn load_reports_actions_and_problems_and_run_makes_calls() {
+    let settings = json!({"apiKey": "k", "subscriptions": [
+        {"id": "t", "name": "Track", "enabled": true, "subscribe": "type = \"track\"", "partnerAction": "trackEvent", "mapping": {"name": {"@path": "$.event"}}},
+        {"id": "i", "name": "Identify", "enabled": true, "subscribe": "type = \"identify\"", "partnerAction": "identifyUser", "mapping": {"userId": {"@path": "$.userId"}, "traits": {"@path": "$.traits"}}},
+        {"id": "b", "name": "Bad", "enabled": true, "subscribe": "(type = \"track\"", "partnerAction": "trackEvent", "mapping": {"name": "x"}}
+    ]});
+    let handle = web::load(settings.to_string().as_bytes());
+    assert!(handle >= 0);
+    let report = output();
+    assert_eq!(report["actions"], json!(["trackEvent", "identifyUser"]));
+    assert_eq!(report["problems"][0]["code"], "FQL013");
+    assert_eq!(
+        report["problems"][0]["subscription"],
+        "subscription 2 \"Bad\" (id \"b\")"
+    );
+    assert_eq!(
+        report["problems"][0]["pointer"],
+        "/subscriptions/2/subscribe"
+    );
+
+    let event = json!({"type": "track", "event": "Signed Up"}).to_string();
+    assert_eq!(web::run(handle, b"trackEvent", event.as_bytes()), 0);
+    assert_eq!(
+        output(),
+        json!({"calls": [["event", "Signed Up"]], "skipped": []})
+    );
+    // The identify plugin does not act on a track event.
+    assert_eq!(web::run(handle, b"identifyUser", event.as_bytes()), 0);
+    assert_eq!(output()["calls"], json!([]));
+
+    assert_eq!(web::run(handle, b"trackEvent", br#"{"type":"track"}"#), 0);
+    assert_eq!(output()["skipped"][0]["subscription"], "t");
+
+    assert_eq!(web::run(handle, b"trackEvent", b"[1]"), -1);
+    assert_eq!(output()["error"], "the event is not an object");
+    assert_eq!(web::run(handle + 100, b"trackEvent", event.as_bytes()), -1);
+    assert_eq!(web::load(b"{"), -1);
+    assert!(output()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("settings are not JSON"));
+}

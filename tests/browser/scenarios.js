@@ -1,0 +1,309 @@
+'use strict';
+/*
+ * Scenarios for run.js. Each scenario is data:
+ *
+ *   id            unique id (used by --scenario and differences.json)
+ *   title         one line
+ *   subscriptions the destination's `subscriptions` setting (array of
+ *                 {id, name, enabled, partnerAction, subscribe, mapping})
+ *   apiKey        destination setting apiKey (default 'test-api-key')
+ *   loader        Iterate loader behaviour: 'normal' | '404' | 'never' | 'delayed'
+ *   loaderDelayMs for 'delayed'
+ *   loadOptions   second argument of AnalyticsBrowser.load()
+ *   steps         [{op, args, await?, timeoutMs?}] run in order in the page;
+ *                 op is an AnalyticsBrowser method ('track', 'identify',
+ *                 'page', 'group', 'alias', 'reset', 'ready', ...), or
+ *                 'loaded' (wait for load()), or 'sleep' {ms}. By default
+ *                 each call's promise is awaited (bounded by stepTimeoutMs)
+ *                 before the next step; await:false fires and moves on.
+ *   stepTimeoutMs bound for each awaited step (default 5000)
+ *   settleTimeoutMs bound for "wait until quiet" after the steps (default 8000)
+ *   boundedHang   true: pending promises at the end are an observation, not
+ *                 a harness failure (the "never ready" scenario)
+ *   checks(r)     bundle-independent expectations; returns a list of failure
+ *                 strings (r is the recorded result, see run.js)
+ */
+
+const TRACK_PRESET = {
+  id: 'preset-track',
+  name: 'Track Event',
+  enabled: true,
+  partnerAction: 'trackEvent',
+  subscribe: 'type = "track"',
+  mapping: { name: { '@path': '$.event' } }
+};
+const IDENTIFY_PRESET = {
+  id: 'preset-identify',
+  name: 'Identify User',
+  enabled: true,
+  partnerAction: 'identifyUser',
+  subscribe: 'type = "identify"',
+  mapping: { userId: { '@path': '$.userId' }, traits: { '@path': '$.traits' } }
+};
+const PRESETS = [TRACK_PRESET, IDENTIFY_PRESET];
+
+function sub(id, partnerAction, subscribe, mapping, extra) {
+  return Object.assign({ id, name: id, enabled: true, partnerAction, subscribe, mapping }, extra || {});
+}
+
+// ---- check helpers (bundle independent) --------------------------------
+function calledOk(r) {
+  const bad = r.calls.filter((c) => c.status === 'pending' || c.status === 'rejected');
+  return bad.map((c) => `analytics.${c.op}() #${c.i} ${c.status}${c.error ? ': ' + c.error : ''}`);
+}
+function readyOk(r) {
+  const ready = r.calls.filter((c) => c.op === 'ready');
+  return ready.filter((c) => c.status !== 'resolved').map((c) => `ready() ${c.status}`);
+}
+function recorderGot(r, n) {
+  return r.recorder.length >= n ? [] : [`second destination got ${r.recorder.length} events, expected >= ${n}`];
+}
+function loaderCount(r, n) {
+  return r.loaderRequests === n ? [] : [`Iterate loader requested ${r.loaderRequests} times, expected ${n}`];
+}
+function iterateCallCount(r, n) {
+  return r.iterateCalls.length === n ? [] : [`${r.iterateCalls.length} window.Iterate calls, expected ${n}`];
+}
+function normal(r, expectedCalls) {
+  return [...calledOk(r), ...loaderCount(r, 1), ...(expectedCalls === undefined ? [] : iterateCallCount(r, expectedCalls))];
+}
+
+const READY = { op: 'ready' };
+
+const scenarios = [
+  {
+    id: 'default-presets',
+    title: 'default presets; track + identify (+ page/group/alias that no preset matches)',
+    subscriptions: PRESETS,
+    steps: [
+      READY,
+      { op: 'track', args: ['Signed Up', { plan: 'pro', seats: 3 }] },
+      { op: 'identify', args: ['user-1', { email: 'ann@example.com', name: 'Ann' }] },
+      { op: 'page', args: ['Docs', 'Intro'] },
+      { op: 'group', args: ['group-1', { name: 'Acme' }] },
+      { op: 'alias', args: ['user-1-alias'] },
+      { op: 'track', args: ['Second Event'] }
+    ],
+    checks: (r) => [...normal(r, 3), ...readyOk(r), ...recorderGot(r, 6)]
+  },
+  {
+    id: 'identify-variants',
+    title: 'identify: traits only, userId only, numeric userId, user external_id, empty userId, nested traits',
+    subscriptions: PRESETS,
+    steps: [
+      READY,
+      { op: 'identify', args: [{ email: 'anon@example.com', plan: 'free' }] },
+      { op: 'identify', args: ['user-2'] },
+      { op: 'identify', args: [12345, { name: 'Numeric' }] },
+      { op: 'identify', args: ['user-4', { external_id: 'theirs', email: 'four@example.com' }] },
+      { op: 'identify', args: ['', { emptyId: true }] },
+      { op: 'identify', args: ['user-6', { address: { city: 'Oslo', zip: '0150' }, tags: ['a', 'b'], nothing: null, n: 1.5, ok: false }] }
+    ],
+    checks: (r) => [...normal(r, 6), ...readyOk(r)]
+  },
+  {
+    id: 'custom-mappings',
+    title: 'custom triggers (FQL) and mappings with @template/@if/@case/@replace/@literal/@arrayPath',
+    subscriptions: [
+      sub('order-template', 'trackEvent', 'event = "Order Completed"', {
+        name: { '@template': 'Order {{properties.order_id}} for {{properties.total}}' }
+      }),
+      sub('big-total-upper', 'trackEvent', 'type = "track" and properties.total > 100', {
+        name: { '@case': { operator: 'upper', value: { '@path': '$.event' } } }
+      }),
+      sub('viewed-if', 'trackEvent', 'contains(event, "Viewed")', {
+        name: { '@if': { exists: { '@path': '$.properties.coupon' }, then: { '@path': '$.properties.coupon' }, else: 'no-coupon' } }
+      }),
+      sub('page-name', 'trackEvent', 'type = "page"', { name: { '@path': '$.name' } }),
+      sub('replace', 'trackEvent', 'event = "Replace Me"', {
+        name: { '@replace': { pattern: 'Me', replacement: 'You', value: { '@path': '$.event' } } }
+      }),
+      sub('literal', 'trackEvent', 'event = "Literal"', { name: { '@literal': 'literal-name' } }),
+      sub('missing-path', 'trackEvent', 'event = "Missing"', { name: { '@path': '$.properties.nope' } }),
+      sub('non-string', 'trackEvent', 'event = "NonString"', { name: { '@path': '$.properties.obj' } }),
+      sub('bad-fql', 'trackEvent', 'event = ', { name: 'never' }),
+      sub('identify-email', 'identifyUser', 'type = "identify" and traits.email != null', {
+        userId: { '@template': 'uid-{{userId}}' },
+        traits: {
+          email: { '@path': '$.traits.email' },
+          plan: { '@case': { operator: 'lower', value: { '@path': '$.traits.plan' } } },
+          static: 'x',
+          nested: { deep: { '@path': '$.context.page.path' } }
+        }
+      }),
+      sub('upgrade-identify', 'identifyUser', 'type = "track" and event = "Upgrade"', {
+        userId: { '@path': '$.properties.account' },
+        traits: { items: { '@arrayPath': ['$.properties.items', { sku: { '@path': '$.sku' } }] } }
+      })
+    ],
+    steps: [
+      READY,
+      { op: 'track', args: ['Order Completed', { order_id: 'o-1', total: 150 }] },
+      { op: 'track', args: ['Product Viewed', { coupon: 'SAVE10' }] },
+      { op: 'track', args: ['Product Viewed', {}] },
+      { op: 'page', args: ['Pricing'] },
+      { op: 'track', args: ['Replace Me'] },
+      { op: 'track', args: ['Literal'] },
+      { op: 'track', args: ['Missing'] },
+      { op: 'track', args: ['NonString', { obj: { a: 1 } }] },
+      { op: 'identify', args: ['u-9', { email: 'Mixed@Example.com', plan: 'PRO' }] },
+      { op: 'identify', args: ['u-10', { plan: 'x' }] },
+      { op: 'track', args: ['Upgrade', { account: 'acct-1', items: [{ sku: 'a', q: 1 }, { sku: 'b' }] }] }
+    ],
+    checks: (r) => [...normal(r), ...readyOk(r)]
+  },
+  {
+    id: 'disabled-mappings',
+    title: 'Track Event mapping disabled, Identify User enabled',
+    subscriptions: [Object.assign({}, TRACK_PRESET, { enabled: false }), IDENTIFY_PRESET],
+    steps: [READY, { op: 'track', args: ['Not Sent'] }, { op: 'identify', args: ['user-d', { a: 1 }] }],
+    checks: (r) => [...normal(r, 1), ...readyOk(r)]
+  },
+  {
+    id: 'all-mappings-disabled',
+    title: 'every mapping disabled',
+    subscriptions: PRESETS.map((s) => Object.assign({}, s, { enabled: false })),
+    steps: [READY, { op: 'track', args: ['Not Sent'] }, { op: 'identify', args: ['user-d', { a: 1 }] }],
+    checks: (r) => [...calledOk(r), ...readyOk(r), ...iterateCallCount(r, 0), ...recorderGot(r, 2)]
+  },
+  {
+    id: 'multiple-matches',
+    title: 'several mappings match one event (same and different actions)',
+    subscriptions: [
+      sub('all-tracks', 'trackEvent', 'type = "track"', { name: { '@path': '$.event' } }),
+      sub('buy-sku', 'trackEvent', 'event = "Buy"', { name: { '@template': 'buy:{{properties.sku}}' } }),
+      sub('bulk', 'trackEvent', 'event = "Buy" and properties.qty >= 2', { name: 'bulk' }),
+      IDENTIFY_PRESET,
+      sub('identify-or-buy', 'identifyUser', 'type = "identify" or event = "Buy"', {
+        userId: { '@path': '$.userId' },
+        traits: { source: 'second', sku: { '@path': '$.properties.sku' } }
+      })
+    ],
+    steps: [
+      READY,
+      { op: 'identify', args: ['user-5', { a: 1 }] },
+      { op: 'track', args: ['Buy', { sku: 's1', qty: 3 }] },
+      { op: 'track', args: ['Other'] }
+    ],
+    checks: (r) => [...normal(r), ...readyOk(r)]
+  },
+  {
+    id: 'events-before-load',
+    title: 'track/identify fired right after load(), before ready, not awaited',
+    subscriptions: PRESETS,
+    steps: [
+      { op: 'track', args: ['Early 1', { n: 1 }], await: false },
+      { op: 'identify', args: ['early-user', { e: 1 }], await: false },
+      { op: 'track', args: ['Early 2', { n: 2 }], await: false },
+      READY,
+      { op: 'track', args: ['Late'] }
+    ],
+    checks: (r) => [...normal(r, 4), ...readyOk(r)]
+  },
+  {
+    id: 'reset',
+    title: 'identify, track, reset(), then events',
+    subscriptions: PRESETS,
+    steps: [
+      READY,
+      { op: 'identify', args: ['user-r', { email: 'r@example.com' }] },
+      { op: 'track', args: ['Before Reset'] },
+      { op: 'reset', args: [] },
+      { op: 'track', args: ['After Reset'] },
+      { op: 'identify', args: [{ email: 'anon-after-reset@example.com' }] },
+      { op: 'identify', args: ['user-r2'] }
+    ],
+    checks: (r) => [...normal(r, 5), ...readyOk(r)]
+  },
+  {
+    id: 'integrations-flags',
+    title: 'per-call integrations options',
+    subscriptions: PRESETS,
+    steps: [
+      READY,
+      { op: 'track', args: ['Iterate Off', {}, { integrations: { 'Iterate Web (Actions)': false } }] },
+      { op: 'track', args: ['All Off', {}, { integrations: { All: false } }] },
+      { op: 'track', args: ['All Off Iterate On', {}, { integrations: { All: false, 'Iterate Web (Actions)': true } }] },
+      { op: 'track', args: ['Action Off', {}, { integrations: { 'Iterate Web (Actions) trackEvent': false } }] },
+      { op: 'track', args: ['Segment Off', {}, { integrations: { 'Segment.io': false } }] },
+      { op: 'track', args: ['Iterate Object', {}, { integrations: { 'Iterate Web (Actions)': {} } }] },
+      { op: 'identify', args: ['user-i', { a: 1 }, { integrations: { 'Iterate Web (Actions)': false } }] },
+      { op: 'identify', args: ['user-j', { b: 2 }, { integrations: { All: false } }] },
+      { op: 'identify', args: ['user-k', { c: 3 }, { integrations: { 'Iterate Web (Actions) identifyUser': false } }] },
+      { op: 'track', args: ['Plain'] }
+    ],
+    checks: (r) => [...normal(r), ...readyOk(r)]
+  },
+  {
+    id: 'load-integrations-disabled',
+    title: "load(..., {integrations: {'Iterate Web (Actions)': false}}): destination never loaded",
+    subscriptions: PRESETS,
+    loadOptions: { integrations: { 'Iterate Web (Actions)': false } },
+    steps: [READY, { op: 'track', args: ['Ignored'] }, { op: 'identify', args: ['user-x', { a: 1 }] }],
+    checks: (r) => [...calledOk(r), ...readyOk(r), ...loaderCount(r, 0), ...iterateCallCount(r, 0), ...recorderGot(r, 2)]
+  },
+  {
+    id: 'load-integrations-settings',
+    title: "load(..., {integrations: {'Iterate Web (Actions)': {apiKey: 'override-key'}}}): settings merged into the factory's",
+    subscriptions: PRESETS,
+    loadOptions: { integrations: { 'Iterate Web (Actions)': { apiKey: 'override-key' } } },
+    steps: [READY, { op: 'track', args: ['Overridden'] }],
+    checks: (r) => [...normal(r, 1), ...readyOk(r)]
+  },
+  {
+    id: 'loader-404',
+    title: 'Iterate loader answers 404: ready() and track() still resolve, second destination still served',
+    subscriptions: PRESETS,
+    loader: '404',
+    steps: [
+      { op: 'track', args: ['Before Ready'], await: false },
+      READY,
+      { op: 'track', args: ['After Ready'] },
+      { op: 'identify', args: ['user-404', { a: 1 }] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r), ...loaderCount(r, 1), ...iterateCallCount(r, 0), ...recorderGot(r, 3)]
+  },
+  {
+    id: 'loader-never-ready',
+    title: 'Iterate loader runs but never replaces the placeholder (bounded 2 s waits)',
+    subscriptions: PRESETS,
+    loader: 'never',
+    stepTimeoutMs: 2000,
+    settleTimeoutMs: 2000,
+    boundedHang: true,
+    steps: [
+      { op: 'track', args: ['Before Ready'], await: false },
+      READY,
+      { op: 'track', args: ['After Ready'] },
+      { op: 'identify', args: ['user-never', { a: 1 }] }
+    ],
+    checks: (r) => [...loaderCount(r, 1), ...iterateCallCount(r, 0), ...recorderGot(r, 3)]
+  },
+  {
+    id: 'loader-delayed',
+    title: 'Iterate loader replaces the placeholder 500 ms after it runs; events before and after',
+    subscriptions: PRESETS,
+    loader: 'delayed',
+    loaderDelayMs: 500,
+    steps: [
+      { op: 'track', args: ['Early'], await: false },
+      { op: 'identify', args: ['user-delay', { d: 1 }], await: false },
+      READY,
+      { op: 'track', args: ['Late'] }
+    ],
+    checks: (r) => [...normal(r, 3), ...readyOk(r)]
+  },
+  {
+    id: 'fifty-mappings',
+    title: '50 trackEvent mappings: even ones match every track, odd ones only "Special"',
+    subscriptions: Array.from({ length: 50 }, (_, i) =>
+      sub(`m${i}`, 'trackEvent', i % 2 === 0 ? 'type = "track"' : 'event = "Special"', {
+        name: { '@template': `m${i}:{{event}}` }
+      })
+    ),
+    steps: [READY, { op: 'track', args: ['Special'] }, { op: 'track', args: ['Other'] }],
+    checks: (r) => [...normal(r, 75), ...readyOk(r)]
+  }
+];
+
+module.exports = { scenarios, PRESETS };
