@@ -62,6 +62,29 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Run the control plane: the JSON API, the settings endpoint analytics.js reads,
+    /// the browser bundle and the demo page, on an embedded SQLite database.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8420")]
+        addr: std::net::SocketAddr,
+        #[arg(long, default_value = "iterate-actions.db")]
+        db: PathBuf,
+        /// The built browser bundle (`cargo xtask web`).
+        #[arg(long, default_value = "dist/web/iterate")]
+        bundle: PathBuf,
+        /// analytics-next's UMD build, for the demo page.
+        #[arg(
+            long,
+            default_value = "tests/browser/node_modules/@segment/analytics-next/dist/umd"
+        )]
+        vendor: PathBuf,
+        /// The URL browsers reach this server at, when not the request's Host.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Create the demo source and destination and serve `/demo`.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Describe the destinations: settings, actions, fields and presets.
     Catalog {
         #[arg(long)]
@@ -87,6 +110,21 @@ fn main() -> ExitCode {
             stats,
         } => destination::run(&destination, &settings, &events, stats),
         Command::Catalog { json } => destination::catalog(json),
+        Command::Serve {
+            addr,
+            db,
+            bundle,
+            vendor,
+            public_url,
+            demo,
+        } => serve(server::Options {
+            addr,
+            db,
+            bundle_dir: Some(bundle),
+            vendor_dir: Some(vendor),
+            public_url,
+            demo,
+        }),
         Command::Explain { code } => {
             match engine::diagnostics::codes::describe(&code.to_ascii_uppercase()) {
                 Some(doc) => {
@@ -98,6 +136,32 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+/// Structured logs (JSON lines on stderr; `RUST_LOG` filters), then the server until
+/// SIGTERM or Ctrl-C.
+fn serve(options: server::Options) -> ExitCode {
+    tracing_subscriber::fmt()
+        .json()
+        .with_writer(io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::serve(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

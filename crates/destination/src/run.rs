@@ -123,6 +123,64 @@ impl Config {
     }
 }
 
+/// What one subscription did with one event, for the event tester.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trace {
+    pub subscription: String,
+    pub matched: bool,
+    /// The payload after validation (or as mapped, when validation rejected it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+    pub problems: Vec<String>,
+    pub calls: Vec<Value>,
+}
+
+impl Config {
+    /// Every loaded subscription's handling of `event`, in run order, whether or not
+    /// the trigger selects it; integrations flags are not applied.
+    pub fn trace(&self, event: &Value) -> Vec<Trace> {
+        let definition = &self.destination.definition;
+        self.subscriptions
+            .iter()
+            .map(|sub| {
+                let action = &definition.actions[sub.action];
+                let mut t = Trace {
+                    subscription: sub.id.clone(),
+                    matched: false,
+                    payload: None,
+                    problems: Vec::new(),
+                    calls: Vec::new(),
+                };
+                match sub.trigger.matches(event) {
+                    Ok(true) => t.matched = true,
+                    Ok(false) => return t,
+                    Err(e) => {
+                        t.problems
+                            .push(format!("the trigger could not be evaluated: {e}"));
+                        return t;
+                    }
+                }
+                match sub.plan.evaluate(event) {
+                    Err(e) => t.problems.push(format!("the mapping failed: {e}")),
+                    Ok(payload) => {
+                        match crate::payload::validate(&action.fields, payload.clone()) {
+                            Ok(valid) => {
+                                t.calls = (self.destination.perform)(action.key, &valid);
+                                t.payload = Some(valid);
+                            }
+                            Err(problems) => {
+                                t.payload = payload;
+                                t.problems = problems;
+                            }
+                        }
+                    }
+                }
+                t
+            })
+            .collect()
+    }
+}
+
 impl Outcome {
     fn skip(&mut self, sub: &crate::config::Subscription, reason: String) {
         self.skipped.push(Skip {
