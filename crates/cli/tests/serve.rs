@@ -469,10 +469,11 @@ fn analytics_js_reads_settings_for_enabled_write_keys_only() {
         [json!("Track Event")],
         "disabled mappings are left out"
     );
-    assert!(!r
-        .body
-        .windows(b.len_key())
-        .any(|w| w == b["writeKey"].as_str().unwrap().as_bytes()));
+    let other_key = b["writeKey"].as_str().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&r.body).contains(other_key),
+        "another source's key leaked"
+    );
 
     let tag = r.header("etag").unwrap().to_string();
     assert_eq!(
