@@ -30,9 +30,9 @@ fn main() -> ExitCode {
         "web" => web::build(),
         "fuzz" => fuzz(&Options::parse(rest)),
         "npm" => npm_install(),
-        "demo" => run(cargo().args(["run", "--quiet", "--release", "-p", "cli", "--", "demo"])),
+        "demo" => demo(&Options::parse(rest)),
         _ => {
-            eprintln!("usage: cargo xtask <ci | demo | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | web | fuzz [--seconds N] | npm>");
+            eprintln!("usage: cargo xtask <ci | demo [--addr HOST:PORT] | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | web | fuzz [--seconds N] | npm>");
             return ExitCode::from(2);
         }
     };
@@ -63,7 +63,7 @@ impl Options {
                 "--seed" => o.seed = v.and_then(|v| v.parse().ok()),
                 "--count" => o.count = v.and_then(|v| v.parse().ok()),
                 "--seconds" => o.seconds = v.and_then(|v| v.parse().ok()),
-                "--filter" | "--kind" => o.filter = v,
+                "--filter" | "--kind" | "--addr" => o.filter = v,
                 _ => continue,
             }
             it.next();
@@ -100,13 +100,20 @@ fn cargo() -> Command {
 /// Installs Segment's reference packages from the lockfile, when they are missing or
 /// stale, and Node.js itself from Debian's packages when the machine has none.
 pub fn npm_install() -> Result<(), String> {
+    npm_install_in("tests/reference")
+}
+
+/// `npm ci` in a folder of this repository (its package-lock.json), skipped when
+/// node_modules already came from that very lockfile; installs Node.js itself from
+/// Debian's packages when the machine has none.
+pub fn npm_install_in(folder: &str) -> Result<(), String> {
     if Command::new("npm").arg("--version").output().is_err() {
         run(Command::new("apt-get").arg("update"))?;
         run(Command::new("apt-get").args(["install", "-y", "nodejs", "npm"]))?;
     }
-    let dir = root().join("tests/reference");
+    let dir = root().join(folder);
     let lock = std::fs::read(dir.join("package-lock.json"))
-        .map_err(|e| format!("tests/reference/package-lock.json: {e}"))?;
+        .map_err(|e| format!("{folder}/package-lock.json: {e}"))?;
     let installed = std::fs::read(dir.join("node_modules/.package-lock.json")).unwrap_or_default();
     let stamp = dir.join("node_modules/.installed-from-lock");
     if installed.is_empty() || std::fs::read(&stamp).ok().as_deref() != Some(lock.as_slice()) {
@@ -116,6 +123,28 @@ pub fn npm_install() -> Result<(), String> {
         std::fs::write(&stamp, &lock).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The main job: the browser bundle and analytics-next for the demo page, then
+/// `iterate-actions serve --demo` on an embedded SQLite database.
+fn demo(o: &Options) -> Result<(), String> {
+    npm_install_in("tests/browser")?;
+    web::build()?;
+    let addr = o.filter.clone().unwrap_or_else(|| "127.0.0.1:8420".into());
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "cli",
+            "--",
+            "serve",
+            "--demo",
+            "--addr",
+        ])
+        .arg(addr)
+        .args(["--db", "iterate-actions.db"]))
 }
 
 fn ci() -> Result<(), String> {
