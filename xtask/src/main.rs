@@ -9,6 +9,7 @@
 //! - `fuzz [--seconds N]`: the cargo-fuzz targets.
 
 mod bench;
+mod browser;
 mod differential;
 mod gen_config;
 mod gen_fql;
@@ -28,11 +29,12 @@ fn main() -> ExitCode {
         "differential" => differential::run(&Options::parse(rest)),
         "bench" => bench::run(&Options::parse(rest)),
         "web" => web::build(),
+        "browser" => browser::run_all(),
         "fuzz" => fuzz(&Options::parse(rest)),
         "npm" => npm_install(),
         "demo" => demo(&Options::parse(rest)),
         _ => {
-            eprintln!("usage: cargo xtask <ci | demo [--addr HOST:PORT] | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | web | fuzz [--seconds N] | npm>");
+            eprintln!("usage: cargo xtask <ci | demo [--addr HOST:PORT] | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | web | browser | fuzz [--seconds N] | npm>");
             return ExitCode::from(2);
         }
     };
@@ -93,7 +95,7 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -180,6 +182,10 @@ fn ci() -> Result<(), String> {
                     ..Options::default()
                 })
             }),
+        ),
+        (
+            "browser: ours vs Segment's bundle, and analytics-next against serve",
+            Box::new(browser::run_all),
         ),
         (
             "benchmarks compile",

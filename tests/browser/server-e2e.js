@@ -1,0 +1,115 @@
+// End to end through the control plane: starts `iterate-actions serve` (the binary
+// given as the first argument) on 127.0.0.1 with a temporary database, configures an
+// Iterate destination through the JSON API (a custom mapping added, a preset
+// disabled), then points analytics-next in headless Chromium at the server's settings
+// endpoint and checks the window.Iterate calls our bundle makes. Prints
+// `server-e2e: ok` or fails with the difference.
+'use strict'
+const { spawn } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const readline = require('readline')
+const { chromium } = require('playwright-core')
+
+const TOKEN = 'e2e-token'
+
+function start(binary, db) {
+  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--demo'], {
+    cwd: path.join(__dirname, '../..'),
+    env: { ...process.env, ITERATE_ACTIONS_ADMIN_TOKEN: TOKEN, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout })
+    lines.once('line', (line) => {
+      const m = /http:\/\/([\d.:]+)\//.exec(line)
+      if (m) resolve({ child, origin: `http://${m[1]}` })
+      else reject(new Error(`unexpected first line: ${line}`))
+    })
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)))
+  })
+}
+
+async function api(origin, method, p, body) {
+  const r = await fetch(origin + '/api/v1' + p, {
+    method,
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  const text = await r.text()
+  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`)
+  return text ? JSON.parse(text) : null
+}
+
+function same(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+async function main() {
+  const binary = process.argv[2] && path.resolve(process.argv[2])
+  if (!binary || !fs.existsSync(binary)) throw new Error('usage: node server-e2e.js <path to iterate-actions>')
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'iterate-e2e-'))
+  const { child, origin } = await start(binary, path.join(tmp, 'e2e.db'))
+  let context
+  try {
+    const source = await api(origin, 'POST', '/sources', { name: 'E2E site' })
+    const dest = await api(origin, 'POST', '/destinations', {
+      sourceId: source.id,
+      slug: 'actions-iterate',
+      enabled: true,
+      settings: { apiKey: 'e2e-key' }
+    })
+    const identify = dest.mappings.find((m) => m.partnerAction === 'identifyUser')
+    await api(origin, 'PATCH', `/destinations/${dest.id}/mappings/${identify.id}`, { enabled: false })
+    await api(origin, 'POST', `/destinations/${dest.id}/mappings`, {
+      name: 'Order survey',
+      enabled: true,
+      subscribe: 'type = "track" and event = "Order Completed"',
+      partnerAction: 'trackEvent',
+      mapping: { name: { '@template': 'Order {{properties.order_id}} ({{properties.plan}})' } }
+    })
+
+    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(tmp, 'profile-')), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    })
+    const page = await context.newPage()
+    const errors = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    const blocked = []
+    await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => {
+      blocked.push(route.request().url())
+      route.abort()
+    })
+    await page.goto(`${origin}/demo?writeKey=${source.writeKey}`)
+    await page.evaluate(async () => {
+      const a = window.demo.analytics
+      await a.identify('user-e2e', { email: 'e2e@example.com' })
+      await a.track('Order Completed', { order_id: 'o-7', plan: 'pro' })
+      await a.track('Signed Up')
+    })
+    await page.waitForFunction(() => window.__iterateCalls.length >= 3, null, { timeout: 10000 })
+    const calls = await page.evaluate(() => window.__iterateCalls)
+    const expected = [
+      ['event', 'Order Completed'],
+      ['event', 'Order o-7 (pro)'],
+      ['event', 'Signed Up']
+    ]
+    const problems = []
+    if (!same(calls, expected)) problems.push(`calls ${JSON.stringify(calls)}, expected ${JSON.stringify(expected)}`)
+    if (errors.length) problems.push(`page errors: ${errors.join('; ')}`)
+    if (blocked.length) problems.push(`requests left 127.0.0.1: ${blocked.join(', ')}`)
+    if (problems.length) throw new Error(problems.join('\n'))
+    console.log(`server-e2e: ok (${calls.length} Iterate calls through ${origin})`)
+  } finally {
+    if (context) await context.close()
+    child.kill('SIGTERM')
+  }
+}
+
+main().catch((e) => {
+  console.error(`server-e2e: FAILED: ${e.stack || e}`)
+  process.exit(1)
+})

@@ -1,0 +1,38 @@
+//! `cargo xtask browser`: the real-browser tests. Installs Chromium (Debian's package)
+//! and the harness's npm packages when missing, builds our bundle, then runs
+//! `tests/browser/run.js --compare` (every scenario with Segment's production bundle
+//! and with ours, recorded calls compared, budget printed) and
+//! `tests/browser/server-e2e.js` (analytics-next against `iterate-actions serve`).
+
+use crate::{cargo, npm_install_in, root, run};
+use std::path::Path;
+use std::process::Command;
+
+pub fn ensure_chromium() -> Result<(), String> {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    let install = || run(Command::new("apt-get").args(["install", "-y", "chromium"]));
+    if install().is_err() {
+        run(Command::new("apt-get").arg("update"))?;
+        install()?;
+    }
+    Ok(())
+}
+
+pub fn run_all() -> Result<(), String> {
+    ensure_chromium()?;
+    npm_install_in("tests/browser")?;
+    crate::web::build()?;
+    let dir = root().join("tests/browser");
+    let compare = run(Command::new("node")
+        .arg(dir.join("run.js"))
+        .args(["--compare", "--ours-dir"])
+        .arg(crate::web::dist())
+        .args(["--ours-entry", "iterate.js"]));
+    run(cargo().args(["build", "-p", "cli"]))?;
+    let e2e = run(Command::new("node")
+        .arg(dir.join("server-e2e.js"))
+        .arg(root().join("target/debug/iterate-actions")));
+    compare.and(e2e)
+}
