@@ -18,8 +18,19 @@
  *                 before the next step; await:false fires and moves on.
  *   stepTimeoutMs bound for each awaited step (default 5000)
  *   settleTimeoutMs bound for "wait until quiet" after the steps (default 8000)
+ *   cdnIntegrationEntry  if set, CDN settings' `integrations` also get an
+ *                 'Iterate Web (Actions)' entry with this value (analytics-next
+ *                 merges load-option integration settings only into entries
+ *                 that exist there)
  *   boundedHang   true: pending promises at the end are an observation, not
  *                 a harness failure (the "never ready" scenario)
+ *   pageSetup     function run in the page (page.evaluate, so it must be
+ *                 self-contained) after the page loaded and before
+ *                 AnalyticsBrowser.load(); may return a promise
+ *   destinationSettings  extra settings for the Iterate remote plugin
+ *                 (Segment's bundle ignores ones it does not know)
+ *   oursChecks(r) expectations only our bundle must meet (where it does
+ *                 better than Segment's)
  *   checks(r)     bundle-independent expectations; returns a list of failure
  *                 strings (r is the recorded result, see run.js)
  */
@@ -47,6 +58,9 @@ function sub(id, partnerAction, subscribe, mapping, extra) {
 }
 
 // ---- check helpers (bundle independent) --------------------------------
+function noPageErrors(r) {
+  return (r.pageErrorsAll || []).map((e) => `page error (${e.kind}): ${e.message}`);
+}
 function calledOk(r) {
   const bad = r.calls.filter((c) => c.status === 'pending' || c.status === 'rejected');
   return bad.map((c) => `analytics.${c.op}() #${c.i} ${c.status}${c.error ? ': ' + c.error : ''}`);
@@ -63,6 +77,42 @@ function loaderCount(r, n) {
 }
 function iterateCallCount(r, n) {
   return r.iterateCalls.length === n ? [] : [`${r.iterateCalls.length} window.Iterate calls, expected ${n}`];
+}
+function hasCall(r, args) {
+  const want = JSON.stringify(args);
+  return r.iterateCalls.some((c) => JSON.stringify(c.args) === want) ? [] : [`no window.Iterate(${want.slice(1, -1)}) call`];
+}
+function hasIdentify(r, externalId) {
+  return r.iterateCalls.some((c) => c.args[0] === 'identify' && c.args[1] && c.args[1].external_id === externalId)
+    ? [] : [`no window.Iterate('identify', {external_id: ${JSON.stringify(externalId)}, ...}) call`];
+}
+function eventNamesAreStrings(r) {
+  return r.iterateCalls.filter((c) => c.args[0] === 'event' && typeof c.args[1] !== 'string')
+    .map((c) => `window.Iterate('event', ${JSON.stringify(c.args[1])}): event name is not a string`);
+}
+const SKIP_WARNING = /^Iterate Web \(Actions\): mapping (.+?) skipped: /;
+// exactly one "mapping <id> skipped: <reason>" warning for each id in `ids`, none for others
+function skipWarnings(r, ids) {
+  const seen = {};
+  for (const c of r.console) {
+    const m = c.type === 'warning' && SKIP_WARNING.exec(c.text);
+    if (m) seen[m[1]] = (seen[m[1]] || 0) + 1;
+  }
+  const out = [];
+  for (const id of ids) if (seen[id] !== 1) out.push(`${seen[id] || 0} "mapping ${id} skipped" console warnings, expected 1`);
+  for (const id of Object.keys(seen)) if (!ids.includes(id)) out.push(`unexpected "mapping ${id} skipped" console warning`);
+  return out;
+}
+function noEventDataInConsole(r, values) {
+  const out = [];
+  for (const c of r.console) {
+    for (const v of values) if (c.text.includes(v)) out.push(`console.${c.type} contains event data ${JSON.stringify(v)}: ${c.text.slice(0, 160)}`);
+  }
+  return out;
+}
+// a console warning or error matching each pattern
+function consoleNames(r, patterns) {
+  return patterns.filter((p) => !r.console.some((c) => p.test(c.text))).map((p) => `no console message matches ${p}`);
 }
 function normal(r, expectedCalls) {
   return [...calledOk(r), ...loaderCount(r, 1), ...(expectedCalls === undefined ? [] : iterateCallCount(r, expectedCalls))];
@@ -144,13 +194,25 @@ const scenarios = [
       { op: 'page', args: ['Pricing'] },
       { op: 'track', args: ['Replace Me'] },
       { op: 'track', args: ['Literal'] },
-      { op: 'track', args: ['Missing'] },
-      { op: 'track', args: ['NonString', { obj: { a: 1 } }] },
+      { op: 'track', args: ['Missing', { secret: 'pw-missing-1' }] },
+      { op: 'track', args: ['NonString', { obj: { a: 1, token: 'tok-nonstring-1' } }] },
       { op: 'identify', args: ['u-9', { email: 'Mixed@Example.com', plan: 'PRO' }] },
       { op: 'identify', args: ['u-10', { plan: 'x' }] },
-      { op: 'track', args: ['Upgrade', { account: 'acct-1', items: [{ sku: 'a', q: 1 }, { sku: 'b' }] }] }
+      { op: 'track', args: ['Upgrade', { account: 'acct-1', items: [{ sku: 'a', q: 1 }, { sku: 'b' }] }] },
+      // the same invalid payloads again: still one warning per (mapping, reason)
+      { op: 'track', args: ['Missing', { secret: 'pw-missing-2' }] },
+      { op: 'track', args: ['NonString', { obj: { a: 2, token: 'tok-nonstring-2' } }] }
     ],
-    checks: (r) => [...normal(r), ...readyOk(r)]
+    checks: (r) => [...normal(r), ...readyOk(r)],
+    // Ours validates payloads as Segment's cloud mode does: `missing-path`
+    // (name undefined) and `non-string` (name an object) are skipped, each with
+    // one console warning that carries no event data.
+    oursChecks: (r) => [
+      ...eventNamesAreStrings(r),
+      ...skipWarnings(r, ['missing-path', 'non-string']),
+      ...noEventDataInConsole(r, ['pw-missing-1', 'pw-missing-2', 'tok-nonstring-1', 'tok-nonstring-2', '"a":1', '"a":2',
+        'o-1', 'SAVE10', 'Mixed@Example.com', 'acct-1', 'uid-u-9'])
+    ]
   },
   {
     id: 'disabled-mappings',
@@ -244,8 +306,17 @@ const scenarios = [
   },
   {
     id: 'load-integrations-settings',
-    title: "load(..., {integrations: {'Iterate Web (Actions)': {apiKey: 'override-key'}}}): settings merged into the factory's",
+    title: "load(..., {integrations: {'Iterate Web (Actions)': {apiKey: 'override-key'}}}) with no CDN integrations entry",
     subscriptions: PRESETS,
+    loadOptions: { integrations: { 'Iterate Web (Actions)': { apiKey: 'override-key' } } },
+    steps: [READY, { op: 'track', args: ['Overridden'] }],
+    checks: (r) => [...normal(r, 1), ...readyOk(r)]
+  },
+  {
+    id: 'load-integrations-settings-cdn-entry',
+    title: "as above, but the CDN settings' integrations also list 'Iterate Web (Actions)' (so analytics-next merges the override)",
+    subscriptions: PRESETS,
+    cdnIntegrationEntry: { versionSettings: { componentTypes: [] } },
     loadOptions: { integrations: { 'Iterate Web (Actions)': { apiKey: 'override-key' } } },
     steps: [READY, { op: 'track', args: ['Overridden'] }],
     checks: (r) => [...normal(r, 1), ...readyOk(r)]
@@ -268,6 +339,8 @@ const scenarios = [
     title: 'Iterate loader runs but never replaces the placeholder (bounded 2 s waits)',
     subscriptions: PRESETS,
     loader: 'never',
+    // Our readiness is bounded (default 10 s); 1 s here keeps the run short.
+    destinationSettings: { readyTimeoutMs: 1000 },
     stepTimeoutMs: 2000,
     settleTimeoutMs: 2000,
     boundedHang: true,
@@ -277,7 +350,10 @@ const scenarios = [
       { op: 'track', args: ['After Ready'] },
       { op: 'identify', args: ['user-never', { a: 1 }] }
     ],
-    checks: (r) => [...loaderCount(r, 1), ...iterateCallCount(r, 0), ...recorderGot(r, 3)]
+    checks: (r) => [...loaderCount(r, 1), ...iterateCallCount(r, 0), ...recorderGot(r, 3)],
+    // Segment's bundle hangs every call here; ours gives up on Iterate after the
+    // bound, and analytics.js goes on.
+    oursChecks: (r) => [...calledOk(r), ...readyOk(r), ...noPageErrors(r)]
   },
   {
     id: 'loader-delayed',
@@ -303,6 +379,109 @@ const scenarios = [
     ),
     steps: [READY, { op: 'track', args: ['Special'] }, { op: 'track', args: ['Other'] }],
     checks: (r) => [...normal(r, 75), ...readyOk(r)]
+  },
+  {
+    id: 'existing-snippet',
+    title: "page runs Iterate's embed snippet itself (own iterateSettings, placeholder, loader tag) before analytics.js loads",
+    subscriptions: PRESETS,
+    // The page's loader replaces the placeholder 500 ms after it runs, so the
+    // destination initialises while the page's placeholder and loader tag are
+    // still pending (deterministic, whatever the load timing).
+    loader: 'delayed',
+    loaderDelayMs: 500,
+    pageSetup: () => {
+      window.iterateSettings = { apiKey: 'page-key' };
+      window.IterateObjectName = 'Iterate';
+      var z = function () { z.command(Array.prototype.slice.call(arguments)); };
+      z.loaded = false;
+      z.q = [];
+      z.command = function (args) { z.q.push(args); };
+      window.Iterate = z;
+      var js = document.createElement('script');
+      js.src = 'https://platform.iteratehq.com/loader.js';
+      js.async = true;
+      document.head.appendChild(js);
+      window.Iterate('event', 'queued-by-page');
+    },
+    steps: [
+      READY,
+      { op: 'track', args: ['Snippet Track'] },
+      { op: 'identify', args: ['user-snippet', { plan: 'team' }] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r), ...recorderGot(r, 2)],
+    // Ours reuses the page's snippet: no second loader, the page's settings and
+    // queued command kept, and analytics events reach Iterate.
+    oursChecks: (r) => [
+      ...loaderCount(r, 1),
+      ...hasCall(r, ['event', 'Snippet Track']),
+      ...hasIdentify(r, 'user-snippet'),
+      ...hasCall(r, ['event', 'queued-by-page']),
+      ...(r.iterateSettings && r.iterateSettings.apiKey === 'page-key' ? [] : [`window.iterateSettings is ${JSON.stringify(r.iterateSettings)}, expected the page's {apiKey: 'page-key'}`]),
+      ...noPageErrors(r)
+    ]
+  },
+  {
+    id: 'existing-snippet-verbatim',
+    title: "as existing-snippet, with Iterate's published snippet as is (placeholder without `loaded`, queues `arguments` objects)",
+    subscriptions: PRESETS,
+    loader: 'delayed',
+    loaderDelayMs: 500,
+    // Iterate's embed code as found on sites using it (iterateSettings, then
+    // this IIFE); it installs the loader tag right away when the document is
+    // complete, as it is here.
+    pageSetup: () => {
+      window.iterateSettings = { apiKey: 'page-key' };
+      /* eslint-disable */
+      (function(i,t,e,r,a){if(t.getElementById(r)){return}
+        i.IterateObjectName=a;var z=function(){z.c(arguments)};z.q=[];
+        z.c=function(args){z.q.push(args)};i[a]=z;var js,fjs=t.getElementsByTagName(e)[0];
+        function l() {js=t.createElement(e);js.id=r;js.async=1;js.src="https://platform.iteratehq.com/loader.js";fjs.parentNode.insertBefore(js,fjs)};
+        if(t.readyState==="complete") {l();} else if(i.attachEvent) {i.attachEvent("onload", l);} else{i.addEventListener("load", l, false);}
+      }(window, document,"script","iterate-js","Iterate"));
+      /* eslint-enable */
+      window.Iterate('event', 'queued-by-page');
+    },
+    steps: [
+      READY,
+      { op: 'track', args: ['Snippet Track'] },
+      { op: 'identify', args: ['user-snippet', { plan: 'team' }] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r), ...recorderGot(r, 2)],
+    oursChecks: (r) => [
+      ...loaderCount(r, 1),
+      ...hasCall(r, ['event', 'Snippet Track']),
+      ...hasIdentify(r, 'user-snippet'),
+      ...hasCall(r, ['event', 'queued-by-page']),
+      ...(r.iterateSettings && r.iterateSettings.apiKey === 'page-key' ? [] : [`window.iterateSettings is ${JSON.stringify(r.iterateSettings)}, expected the page's {apiKey: 'page-key'}`]),
+      ...noPageErrors(r)
+    ]
+  },
+  {
+    id: 'bad-configuration',
+    title: 'subscriptions as JSON text, holding the presets, an unknown partnerAction and an invalid trigger',
+    // Segment's bundle calls subscriptions.filter() on the text and throws;
+    // analytics-next then drops the whole destination.
+    subscriptions: JSON.stringify([
+      TRACK_PRESET,
+      IDENTIFY_PRESET,
+      sub('unknown-action', 'showSurvey', 'type = "track"', { name: { '@path': '$.event' } }),
+      sub('bad-trigger', 'trackEvent', 'type = "track" and (event = "Config Track"', { name: 'from-bad-trigger' })
+    ]),
+    steps: [
+      READY,
+      { op: 'track', args: ['Config Track', { plan: 'pro' }] },
+      { op: 'identify', args: ['user-config', { email: 'config@example.com' }] },
+      { op: 'page', args: ['Config Page'] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r), ...recorderGot(r, 3)],
+    oursChecks: (r) => [
+      ...noPageErrors(r),
+      ...loaderCount(r, 1),
+      ...iterateCallCount(r, 2),
+      ...hasCall(r, ['event', 'Config Track']),
+      ...hasIdentify(r, 'user-config'),
+      ...consoleNames(r, [/DEF205.*unknown-action/, /FQL0\d\d.*bad-trigger/])
+    ]
   }
 ];
 

@@ -58,9 +58,15 @@ pub fn run_bench(o: &Options) -> Result<(), String> {
 }
 
 pub fn run(o: &Options) -> Result<(), String> {
-    run_bench(o)?;
-    if o.filter.as_deref().is_none_or(|f| "pipeline".contains(f)) {
+    let only = |name: &str| o.filter.as_deref().is_none_or(|f| name.contains(f));
+    if only("fql") || only("mapping") {
+        run_bench(o)?;
+    }
+    if only("pipeline") {
         pipeline(o.count.unwrap_or(200_000))?;
+    }
+    if only("serve") {
+        crate::bench_serve::run_bench()?;
     }
     Ok(())
 }

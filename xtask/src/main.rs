@@ -9,6 +9,7 @@
 //! - `fuzz [--seconds N]`: the cargo-fuzz targets.
 
 mod bench;
+mod bench_serve;
 mod browser;
 mod differential;
 mod gen_config;

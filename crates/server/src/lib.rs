@@ -51,6 +51,9 @@ pub struct AppState {
     pub vendor: Option<PathBuf>,
     pub public_url: Option<String>,
     pub demo_write_key: Option<String>,
+    /// Rendered settings documents by (write key, base URL); emptied by every write.
+    pub settings_cache:
+        std::sync::Mutex<std::collections::HashMap<(String, String), public::Rendered>>,
 }
 
 fn read_bundle(dir: &std::path::Path) -> Option<Bundle> {
@@ -96,7 +99,17 @@ async fn authorize(State(app): State<Arc<AppState>>, request: Request, next: Nex
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match given {
-        Some(t) if constant_time_eq(t.as_bytes(), app.token.as_bytes()) => next.run(request).await,
+        Some(t) if constant_time_eq(t.as_bytes(), app.token.as_bytes()) => {
+            let writes = request.method() != axum::http::Method::GET;
+            let response = next.run(request).await;
+            if writes && response.status().is_success() {
+                // What analytics.js reads may have changed.
+                if let Ok(mut cache) = app.settings_cache.lock() {
+                    cache.clear();
+                }
+            }
+            response
+        }
         Some(_) => ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -159,6 +172,7 @@ pub fn prepare(o: &Options) -> Result<(Arc<AppState>, bool), String> {
         vendor,
         public_url: o.public_url.clone(),
         demo_write_key,
+        settings_cache: Default::default(),
     };
     Ok((Arc::new(state), fresh))
 }

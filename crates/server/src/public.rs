@@ -47,28 +47,76 @@ fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// A settings document as served: its body and ETag.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    body: axum::body::Bytes,
+    etag: HeaderValue,
+}
+
 /// The CDN settings analytics-next loads for a write key: Segment.io (pointed at this
 /// server) and one remote plugin per enabled Iterate destination of that source.
+/// Rendered once per write key and cached until the next write through the API.
 async fn settings(
     State(app): State<Arc<AppState>>,
     Path(write_key): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let base = base_url(&app, &headers);
+    let key = (write_key, base);
+    let cached = app
+        .settings_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned());
+    let rendered = match cached {
+        Some(r) => r,
+        None => match render(&app, &key.0, &key.1).await {
+            Ok(Some(r)) => {
+                if let Ok(mut c) = app.settings_cache.lock() {
+                    // Bounded: Host headers are the client's to choose.
+                    if c.len() >= 4096 {
+                        c.clear();
+                    }
+                    c.insert(key, r.clone());
+                }
+                r
+            }
+            Ok(None) => return not_found(),
+            Err(()) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+    };
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v == rendered.etag);
+    let mut r = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], rendered.body).into_response()
+    };
+    let h = r.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60, must-revalidate"),
+    );
+    h.insert(header::ETAG, rendered.etag);
+    cors(r)
+}
+
+/// The settings document of an enabled write key; `None` for unknown or disabled ones.
+async fn render(app: &AppState, write_key: &str, base: &str) -> Result<Option<Rendered>, ()> {
     let (source, destinations) = {
         let store = app.store.lock().await;
-        let Ok(Some(source)) = store.source_by_write_key(&write_key) else {
-            return not_found();
+        let Some(source) = store.source_by_write_key(write_key).map_err(|_| ())? else {
+            return Ok(None);
         };
-        let Ok(destinations) = store.destinations(Some(&source.id)) else {
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        };
+        let destinations = store.destinations(Some(&source.id)).map_err(|_| ())?;
         (source, destinations)
     };
     if !source.enabled {
-        return not_found();
+        return Ok(None);
     }
-    let base = base_url(&app, &headers);
-    let host = base.split_once("://").map_or(base.as_str(), |(_, h)| h);
+    let host = base.split_once("://").map_or(base, |(_, h)| h);
     let url = match &app.bundle {
         Some(b) => format!("{base}/bundles/iterate/{}/iterate.js", b.hash),
         None => format!("{base}/bundles/iterate/missing/iterate.js"),
@@ -101,25 +149,12 @@ async fn settings(
         "remotePlugins": plugins,
     })
     .to_string();
-    let tag = format!("\"{}\"", content_hash(body.as_bytes()));
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == tag);
-    let mut r = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
-    };
-    let h = r.headers_mut();
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60, must-revalidate"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, v);
-    }
-    cors(r)
+    let etag =
+        HeaderValue::from_str(&format!("\"{}\"", content_hash(body.as_bytes()))).map_err(|_| ())?;
+    Ok(Some(Rendered {
+        body: body.into(),
+        etag,
+    }))
 }
 
 fn not_found() -> Response {

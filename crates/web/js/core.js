@@ -122,6 +122,11 @@ function createFactory(wasmUrl) {
         script.onerror = function () {
           finish(new Error(DESTINATION + ': cannot load ' + LOADER_URL))
         }
+        // The loader usually installs the client as it runs: check at once, not at
+        // the next poll.
+        script.onload = function () {
+          if (iterateReady()) finish()
+        }
         ;(document.head || document.documentElement).appendChild(script)
       }
     })

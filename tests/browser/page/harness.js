@@ -220,6 +220,7 @@
       loadStatus: H.load.status,
       pendingCalls: H.calls.filter(function (c) { return c.status === 'pending'; }).length,
       pendingPlugins: (H.iteratePlugins || []).filter(function (p) { return p.status === 'pending'; }).length,
+      pendingLoaderInstalls: L ? L.pendingInstalls || 0 : 0,
       signature: [
         H.calls.length,
         H.calls.filter(function (c) { return c.status !== 'pending'; }).length,
