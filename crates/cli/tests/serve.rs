@@ -599,3 +599,29 @@ fn every_acknowledged_write_survives_kill_9() {
         lost.len()
     );
 }
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let mut s = start(&temp_db("sigterm"), &[]);
+    create_source(&s, "Before shutdown");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let exit = s.child.wait().expect("the server exits");
+    assert!(exit.success(), "exit status after SIGTERM: {exit}");
+    // The data written before the signal is there after a restart.
+    let db = s.db.clone();
+    drop(s);
+    let again = start(&db, &[]);
+    let names: Vec<Value> = again
+        .api("GET", "/sources", None)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("Before shutdown")]);
+}

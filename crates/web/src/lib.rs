@@ -8,7 +8,10 @@
 //! 3. `ia_run(handle, action_len, event_len)`: the buffer holds the action key, then the
 //!    event JSON; runs that action's subscriptions and leaves `{"calls", "skipped"}` (or
 //!    `{"error"}`) in the output buffer.
-//! 4. `ia_output_ptr()` / `ia_output_len()` locate the output for JS to read.
+//! 4. `ia_trace(handle, event_len)`: every loaded subscription's handling of the event
+//!    in the buffer, matched or not (`[{"subscription", "matched", "payload",
+//!    "problems", "calls"}]`), for the web UI's event tester.
+//! 5. `ia_output_ptr()` / `ia_output_len()` locate the output for JS to read.
 //!
 //! The same functions run natively, which is how they are tested.
 
@@ -47,6 +50,8 @@ fn report(loaded: &Loaded, handle: i32) -> Value {
                 "subscription": p.subscription.as_ref().map(|s| s.to_string()),
                 "pointer": p.diagnostic.pointer,
                 "message": p.diagnostic.message,
+                "span": p.diagnostic.span().map(|s| json!([s.start, s.end])),
+                "help": p.diagnostic.help,
             })
         })
         .collect();
@@ -97,6 +102,33 @@ pub fn run(handle: i32, action: &[u8], event: &[u8]) -> i32 {
     }
 }
 
+/// Every loaded subscription's handling of an event, matched or not (the event tester
+/// of the web UI): 0, or -1 with `{"error"}` in the output.
+pub fn trace(handle: i32, event: &[u8]) -> i32 {
+    let answer = CONFIGS.with(|c| {
+        let configs = c.borrow();
+        let config = usize::try_from(handle)
+            .ok()
+            .and_then(|h| configs.get(h))
+            .ok_or("no such handle")?;
+        let event: Value = serde_json::from_slice(event).map_err(|_| "the event is not JSON")?;
+        if !event.is_object() {
+            return Err("the event is not an object");
+        }
+        Ok(json!(config.trace(&event)))
+    });
+    match answer {
+        Ok(v) => {
+            set_output(&v);
+            0
+        }
+        Err(e) => {
+            set_output(&json!({"error": e}));
+            -1
+        }
+    }
+}
+
 /// The exported ABI. Only this module may use `#[no_mangle]`.
 #[allow(unsafe_code)]
 mod abi {
@@ -123,6 +155,11 @@ mod abi {
             let end = (split + event_len).min(bytes.len());
             super::run(handle, &bytes[..split], &bytes[split..end])
         })
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ia_trace(handle: i32, event_len: usize) -> i32 {
+        super::with_input(|bytes| super::trace(handle, &bytes[..event_len.min(bytes.len())]))
     }
 
     #[no_mangle]

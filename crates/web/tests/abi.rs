@@ -41,6 +41,17 @@ fn load_reports_actions_and_problems_and_run_makes_calls() {
     assert_eq!(web::run(handle, b"trackEvent", br#"{"type":"track"}"#), 0);
     assert_eq!(output()["skipped"][0]["subscription"], "t");
 
+    assert_eq!(web::trace(handle, br#"{"type":"track"}"#), 0);
+    let traces = output();
+    assert_eq!(traces[0]["subscription"], "t");
+    assert_eq!(traces[0]["matched"], true);
+    assert!(traces[0]["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("'name'"));
+    assert_eq!(traces[1]["matched"], false);
+    assert_eq!(web::trace(handle, b"[1]"), -1);
+
     assert_eq!(web::run(handle, b"trackEvent", b"[1]"), -1);
     assert_eq!(output()["error"], "the event is not an object");
     assert_eq!(web::run(handle + 100, b"trackEvent", event.as_bytes()), -1);
