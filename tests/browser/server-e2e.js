@@ -101,6 +101,17 @@ async function main() {
     if (!same(calls, expected)) problems.push(`calls ${JSON.stringify(calls)}, expected ${JSON.stringify(expected)}`)
     if (errors.length) problems.push(`page errors: ${errors.join('; ')}`)
     if (blocked.length) problems.push(`requests left 127.0.0.1: ${blocked.join(', ')}`)
+    // The same factory as an ES module, for sites that bundle analytics.js from npm:
+    // imported from the server's bundle path, it finds iterate.wasm next to itself.
+    const settings = await (await fetch(`${origin}/v1/projects/${source.writeKey}/settings`)).json()
+    const moduleUrl = settings.remotePlugins[0].url.replace(/iterate\.js$/, 'index.mjs')
+    const fromModule = await page.evaluate(async ({ url, pluginSettings }) => {
+      const mod = await import(url)
+      const plugins = await mod.default(pluginSettings)
+      return { pluginName: mod.default.pluginName, names: plugins.map((p) => p.name) }
+    }, { url: moduleUrl, pluginSettings: settings.remotePlugins[0].settings })
+    const expectedModule = { pluginName: 'Iterate Web (Actions)', names: ['Iterate Web (Actions) trackEvent'] }
+    if (!same(fromModule, expectedModule)) problems.push(`ES module: ${JSON.stringify(fromModule)}, expected ${JSON.stringify(expectedModule)}`)
     if (problems.length) throw new Error(problems.join('\n'))
     console.log(`server-e2e: ok (${calls.length} Iterate calls through ${origin})`)
   } finally {
