@@ -221,13 +221,35 @@ fn seed_corpus(target: &str) -> Result<(), String> {
     };
     let dir = root().join("fuzz/corpus").join(target);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let field = if target == "fql" { "fql" } else { "mapping" };
+    let field = match target {
+        "fql" => "fql",
+        _ => "mapping",
+    };
     for (i, line) in text.lines().enumerate() {
         let Ok(case) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let Some(input) = case.get(field) else {
-            continue;
+        let settings;
+        let input = if target == "destination" {
+            // A settings document around the case's trigger or mapping.
+            let trigger = case
+                .get("fql")
+                .cloned()
+                .unwrap_or(serde_json::json!("type = \"track\""));
+            let mapping = case
+                .get("mapping")
+                .cloned()
+                .unwrap_or(serde_json::json!({"name": {"@path": "$.event"}}));
+            settings = serde_json::json!({"apiKey": "k", "subscriptions": [
+                {"id": "s", "name": "case", "enabled": true, "subscribe": trigger, "partnerAction": "trackEvent", "mapping": mapping},
+                {"id": "i", "name": "identify", "enabled": true, "subscribe": "type = \"identify\"", "partnerAction": "identifyUser", "mapping": {"userId": {"@path": "$.userId"}, "traits": {"@path": "$.traits"}}}
+            ]});
+            &settings
+        } else {
+            let Some(input) = case.get(field) else {
+                continue;
+            };
+            input
         };
         let mut bytes = match input.as_str() {
             Some(s) if field == "fql" => s.as_bytes().to_vec(),
