@@ -142,7 +142,7 @@ pub(crate) fn lower(value: &Value, pointer: &str, ctx: &mut Ctx) -> Node {
             let nodes: Vec<(String, Node)> = m
                 .iter()
                 .map(|(k, v)| {
-                    let p = format!("{pointer}/{}", diagnostics::pointer_token(k));
+                    let p = crate::child(pointer, k);
                     (k.clone(), lower(v, &p, ctx))
                 })
                 .collect();
@@ -176,8 +176,8 @@ fn lower_directive(m: &Map<String, Value>, pointer: &str, ctx: &mut Ctx) -> Node
     let Some((name, value)) = m.iter().find(|(k, _)| k.starts_with('@')) else {
         return Node::Undefined;
     };
-    let at = format!("{pointer}/{}", diagnostics::pointer_token(name));
-    let field = |f: &str| format!("{at}/{f}");
+    let at = crate::child(pointer, name);
+    let field = |f: &str| crate::child(&at, f);
     let opts = value.as_object();
     let get = |f: &str| opts.and_then(|o| o.get(f));
     match name.as_str() {

@@ -267,6 +267,17 @@ fn exceeds_depth(v: &Value, budget: usize) -> bool {
     }
 }
 
+/// `pointer` extended by one key (escaped), without the formatting machinery: compiling
+/// builds one for every node of a mapping.
+pub(crate) fn child(pointer: &str, key: &str) -> String {
+    let token = diagnostics::pointer_token(key);
+    let mut s = String::with_capacity(pointer.len() + 1 + token.len());
+    s.push_str(pointer);
+    s.push('/');
+    s.push_str(&token);
+    s
+}
+
 /// A diagnostic as the reference words a validation error: the pointer, then what is
 /// wrong.
 pub fn reference_message(d: &Diagnostic) -> String {

@@ -7,7 +7,7 @@
 //! Like the reference, it does not look inside arrays (their elements fail at runtime).
 
 use crate::codes;
-use diagnostics::{pointer_token, Diagnostic, Span};
+use diagnostics::{Diagnostic, Span};
 use serde_json::{Map, Value};
 
 /// Directive names the reference knows (`@liquid` included: it is rejected later, with
@@ -49,9 +49,7 @@ fn article(t: &str) -> &'static str {
     }
 }
 
-fn child(pointer: &str, key: &str) -> String {
-    format!("{pointer}/{}", pointer_token(key))
-}
+use crate::child;
 
 impl Validator {
     fn report(&mut self, code: &'static str, pointer: &str, message: String) {
