@@ -1,8 +1,10 @@
 //! `cargo xtask browser`: the real-browser tests. Installs Chromium (Debian's package)
 //! and the harness's npm packages when missing, builds our bundle, then runs
 //! `tests/browser/run.js --compare` (every scenario with Segment's production bundle
-//! and with ours, recorded calls compared, budget printed) and
-//! `tests/browser/server-e2e.js` (analytics-next against `iterate-actions serve`).
+//! and with ours, recorded calls compared, budget printed),
+//! `tests/browser/server-e2e.js` (analytics-next against `iterate-actions serve`) and
+//! `tests/browser/ui-e2e.js` (the web UI walked end to end, screenshots of every page
+//! at 1280 and 390 px in `tests/browser/results/screenshots/`).
 
 use crate::{cargo, npm_install_in, root, run};
 use std::path::Path;
@@ -34,5 +36,8 @@ pub fn run_all() -> Result<(), String> {
     let e2e = run(Command::new("node")
         .arg(dir.join("server-e2e.js"))
         .arg(root().join("target/debug/iterate-actions")));
-    compare.and(e2e)
+    let ui = run(Command::new("node")
+        .arg(dir.join("ui-e2e.js"))
+        .arg(root().join("target/debug/iterate-actions")));
+    compare.and(e2e).and(ui)
 }

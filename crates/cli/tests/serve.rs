@@ -353,6 +353,15 @@ fn bad_input_gets_the_right_error_and_changes_nothing() {
         "not_found",
     );
     assert_error(
+        &s.api(
+            "POST",
+            &format!("/destinations/{id}/versions/first/restore"),
+            None,
+        ),
+        404,
+        "not_found",
+    );
+    assert_error(
         &s.request("GET", "/api/v1/sources", &[], None),
         401,
         "unauthorized",

@@ -2,8 +2,8 @@
 //! first and changes nothing when refused; every change to a destination is a version.
 
 use crate::error::ApiError;
+use crate::ops::{self, load_destination, position, wrong};
 use crate::store::{Destination, Source};
-use crate::util::{now, random_hex};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -100,13 +100,6 @@ fn boolean(body: &Map<String, Value>, key: &str) -> Result<Option<bool>, ApiErro
     }
 }
 
-fn wrong(key: &str, what: &str) -> ApiError {
-    ApiError::invalid(
-        format!("`{key}` {what}"),
-        vec![json!({"pointer": format!("/{key}"), "message": format!("`{key}` {what}")})],
-    )
-}
-
 fn author(headers: &HeaderMap) -> String {
     headers
         .get("x-actor")
@@ -122,17 +115,8 @@ fn etag(revision: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{revision}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-/// A stale `If-Match` is a conflict; no `If-Match` writes unconditionally.
-fn check_if_match(headers: &HeaderMap, current: i64) -> Result<(), ApiError> {
-    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        Some(tag)
-            if tag.trim() != "*"
-                && tag.trim().trim_start_matches("W/") != format!("\"{current}\"") =>
-        {
-            Err(ApiError::conflict(current))
-        }
-        _ => Ok(()),
-    }
+fn if_match(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
 }
 
 fn with_etag(status: StatusCode, revision: i64, body: Value) -> Response {
@@ -157,41 +141,6 @@ fn destination_json(d: &Destination) -> Value {
     })
 }
 
-/// Runs the engine over a configuration: 422 with every error, each naming its place.
-fn validate(slug: &str, config: &Value) -> Result<(), ApiError> {
-    let dest = destination::by_slug(slug)
-        .ok_or_else(|| wrong("slug", "names no destination in the catalog"))?;
-    let loaded = destination::load(dest, config);
-    let details: Vec<Value> = loaded
-        .errors()
-        .map(|p| {
-            json!({
-                "code": p.diagnostic.code,
-                "message": p.diagnostic.message,
-                "pointer": p.diagnostic.pointer,
-                "subscription": p.subscription.as_ref().map(|s| json!({"index": s.index, "id": s.id, "name": s.name})),
-                "span": p.diagnostic.span().map(|s| json!({"start": s.start, "end": s.end})),
-                "rendered": p.render(),
-            })
-        })
-        .collect();
-    if details.is_empty() {
-        Ok(())
-    } else {
-        let first = details[0]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        Err(ApiError::invalid(
-            format!(
-                "the configuration has {} error(s); the first: {first}",
-                details.len()
-            ),
-            details,
-        ))
-    }
-}
-
 async fn catalog() -> Json<Value> {
     let defs: Vec<_> = destination::catalog()
         .iter()
@@ -209,15 +158,8 @@ async fn list_sources(State(app): Shared) -> ApiResult {
 async fn create_source(State(app): Shared, body: Result<Bytes, BytesRejection>) -> ApiResult {
     let body = object(body)?;
     let name = string(&body, "name", true)?.unwrap_or_default();
-    let source = Source {
-        id: random_hex(8),
-        name,
-        write_key: random_hex(16),
-        enabled: boolean(&body, "enabled")?.unwrap_or(true),
-        revision: 1,
-    };
-    app.store.lock().await.insert_source(&source, &now())?;
-    tracing::info!(source = %source.id, "source created");
+    let enabled = boolean(&body, "enabled")?.unwrap_or(true);
+    let source = ops::create_source(&app, name, enabled).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         source.revision,
@@ -244,7 +186,7 @@ async fn patch_source(
     let mut s = store
         .source(&id)?
         .ok_or_else(|| ApiError::not_found("source", &id))?;
-    check_if_match(&headers, s.revision)?;
+    ops::check_if_match(if_match(&headers), s.revision)?;
     if let Some(name) = string(&body, "name", false)? {
         s.name = name;
     }
@@ -288,8 +230,9 @@ async fn create_destination(
     let body = object(body)?;
     let source_id = string(&body, "sourceId", true)?.unwrap_or_default();
     let slug = string(&body, "slug", false)?.unwrap_or_else(|| "actions-iterate".into());
-    let dest = destination::by_slug(&slug)
-        .ok_or_else(|| wrong("slug", "names no destination in the catalog"))?;
+    if destination::by_slug(&slug).is_none() {
+        return Err(wrong("slug", "names no destination in the catalog"));
+    }
     let api_key = match field(&body, "settings") {
         Some(Value::Object(s)) => string(s, "apiKey", true).map_err(|_| {
             wrong(
@@ -300,38 +243,16 @@ async fn create_destination(
         Some(_) => return Err(wrong("settings", "must be an object")),
         None => return Err(wrong("settings/apiKey", "is required")),
     };
-    let config =
-        json!({"apiKey": api_key, "subscriptions": dest.definition.preset_subscriptions()});
-    validate(&slug, &config)?;
-    let mut store = app.store.lock().await;
-    if store.source(&source_id)?.is_none() {
-        return Err(ApiError::invalid(
-            format!("no source with id {source_id:?}"),
-            vec![json!({"pointer": "/sourceId", "message": "names no source"})],
-        ));
-    }
-    let mut d = Destination {
-        id: random_hex(8),
+    let enabled = boolean(&body, "enabled")?.unwrap_or(true);
+    let d = ops::create_destination(
+        &app,
         source_id,
         slug,
-        enabled: boolean(&body, "enabled")?.unwrap_or(true),
-        config,
-        version: 1,
-    };
-    // Preset mappings get ids of their own.
-    if let Some(subs) = d.config["subscriptions"].as_array_mut() {
-        for s in subs {
-            s["id"] = json!(random_hex(8));
-        }
-    }
-    store.save_destination(
-        &d,
+        api_key.unwrap_or_default(),
+        enabled,
         &author(&headers),
-        "created with its presets",
-        &now(),
-        true,
-    )?;
-    tracing::info!(destination = %d.id, "destination created");
+    )
+    .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         d.version,
@@ -339,21 +260,12 @@ async fn create_destination(
     ))
 }
 
-async fn load_destination(app: &AppState, id: &str) -> Result<Destination, ApiError> {
-    app.store
-        .lock()
-        .await
-        .destination(id)?
-        .ok_or_else(|| ApiError::not_found("destination", id))
-}
-
 async fn get_destination(State(app): Shared, Path(id): Path<String>) -> ApiResult {
     let d = load_destination(&app, &id).await?;
     Ok(with_etag(StatusCode::OK, d.version, destination_json(&d)))
 }
 
-/// Applies `change` to a destination under its lock: checks `If-Match`, validates the
-/// result, then stores it as a new version. Nothing changes when any step refuses.
+/// [`ops::update`] with the request's `If-Match` and author.
 async fn update(
     app: &AppState,
     id: &str,
@@ -361,16 +273,15 @@ async fn update(
     summary: &str,
     change: impl FnOnce(&mut Destination) -> Result<(), ApiError>,
 ) -> Result<Destination, ApiError> {
-    let mut store = app.store.lock().await;
-    let mut d = store
-        .destination(id)?
-        .ok_or_else(|| ApiError::not_found("destination", id))?;
-    check_if_match(headers, d.version)?;
-    change(&mut d)?;
-    validate(&d.slug, &d.config)?;
-    d.version += 1;
-    store.save_destination(&d, &author(headers), summary, &now(), false)?;
-    Ok(d)
+    ops::update(
+        app,
+        id,
+        if_match(headers),
+        &author(headers),
+        summary,
+        change,
+    )
+    .await
 }
 
 async fn patch_destination(
@@ -441,13 +352,6 @@ fn mapping_fields(body: &Map<String, Value>, base: Option<&Value>) -> Result<Val
     Ok(m)
 }
 
-fn position(d: &Destination, mapping: &str) -> Result<usize, ApiError> {
-    d.config["subscriptions"]
-        .as_array()
-        .and_then(|subs| subs.iter().position(|s| s["id"] == mapping))
-        .ok_or_else(|| ApiError::not_found("mapping", mapping))
-}
-
 async fn create_mapping(
     State(app): Shared,
     Path(id): Path<String>,
@@ -455,16 +359,15 @@ async fn create_mapping(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let body = object(body)?;
-    let mut m = mapping_fields(&body, None)?;
-    m["id"] = json!(random_hex(8));
-    let created = m.clone();
-    let d = update(&app, &id, &headers, "mapping added", |d| {
-        match d.config["subscriptions"].as_array_mut() {
-            Some(subs) => subs.push(m),
-            None => d.config["subscriptions"] = json!([m]),
-        }
-        Ok(())
-    })
+    let m = mapping_fields(&body, None)?;
+    let (d, created) = ops::add_mapping(
+        &app,
+        &id,
+        if_match(&headers),
+        &author(&headers),
+        "mapping added",
+        m,
+    )
     .await?;
     Ok(with_etag(StatusCode::CREATED, d.version, created))
 }
@@ -528,42 +431,7 @@ async fn test_event(
         return Err(wrong("event", "must be a JSON object"));
     }
     let d = load_destination(&app, &id).await?;
-    let dest = destination::by_slug(&d.slug)
-        .ok_or_else(|| ApiError::internal("stored slug is unknown"))?;
-    // Trace every mapping, disabled ones too, so the tester shows what enabling would do.
-    let mut all = d.config.clone();
-    if let Some(subs) = all["subscriptions"].as_array_mut() {
-        for s in subs {
-            s["enabled"] = json!(true);
-        }
-    }
-    let loaded = destination::load(dest, &all);
-    let traces = loaded.config.trace(event);
-    let subs = d.config["subscriptions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let results: Vec<Value> = traces
-        .iter()
-        .map(|t| {
-            let sub = subs.iter().find(|s| s["id"] == t.subscription.as_str());
-            json!({
-                "mapping": t.subscription,
-                "name": sub.map(|s| s["name"].clone()),
-                "enabled": sub.map(|s| s["enabled"].clone()),
-                "matched": t.matched,
-                "payload": t.payload,
-                "problems": t.problems,
-                "calls": t.calls,
-            })
-        })
-        .collect();
-    let calls = d
-        .enabled
-        .then(|| destination::load(dest, &d.config).config.run(event).ok())
-        .flatten()
-        .map(|o| json!(o.calls))
-        .unwrap_or(json!([]));
+    let (results, calls) = ops::trace_event(&d, event)?;
     Ok(Json(json!({"mappings": results, "calls": calls})).into_response())
 }
 
@@ -602,19 +470,11 @@ async fn list_versions(State(app): Shared, Path(id): Path<String>) -> ApiResult 
 
 async fn restore_version(
     State(app): Shared,
-    Path((id, n)): Path<(String, i64)>,
+    Path((id, n)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let old = {
-        let store = app.store.lock().await;
-        store.versions(&id)?.into_iter().find(|v| v.n == n)
-    };
-    let old = old.ok_or_else(|| ApiError::not_found("version", &n.to_string()))?;
-    let d = update(&app, &id, &headers, &format!("restored version {n}"), |d| {
-        d.enabled = old.enabled;
-        d.config = old.config;
-        Ok(())
-    })
-    .await?;
+    // Parsed here, so a version that is not a number gets the one error shape too.
+    let n: i64 = n.parse().map_err(|_| ApiError::not_found("version", &n))?;
+    let d = ops::restore_version(&app, &id, n, if_match(&headers), &author(&headers)).await?;
     Ok(with_etag(StatusCode::OK, d.version, destination_json(&d)))
 }

@@ -4,8 +4,10 @@
 
 pub mod api;
 mod error;
+mod ops;
 pub mod public;
 pub mod store;
+pub mod ui;
 pub mod util;
 
 use axum::extract::{Request, State};
@@ -54,6 +56,10 @@ pub struct AppState {
     /// Rendered settings documents by (write key, base URL); emptied by every write.
     pub settings_cache:
         std::sync::Mutex<std::collections::HashMap<(String, String), public::Rendered>>,
+    /// The web UI's signed-in sessions.
+    pub ui: ui::Sessions,
+    /// The last events analytics.js delivered per source, for the UI's event tester.
+    pub recent: public::Recent,
 }
 
 fn read_bundle(dir: &std::path::Path) -> Option<Bundle> {
@@ -87,6 +93,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(public::routes())
+        .merge(ui::routes(state.clone()))
         .fallback(public::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -125,7 +132,7 @@ async fn authorize(State(app): State<Arc<AppState>>, request: Request, next: Nex
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -173,6 +180,8 @@ pub fn prepare(o: &Options) -> Result<(Arc<AppState>, bool), String> {
         public_url: o.public_url.clone(),
         demo_write_key,
         settings_cache: Default::default(),
+        ui: Default::default(),
+        recent: Default::default(),
     };
     Ok((Arc::new(state), fresh))
 }

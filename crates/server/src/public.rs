@@ -1,7 +1,10 @@
 //! What browsers read without a token: the settings analytics.js fetches, the
-//! destination bundle, the demo page, and a sink for analytics.js's own deliveries.
+//! destination bundle, the demo page, and a sink for analytics.js's own deliveries
+//! (which keeps the last few events of each source in memory for the web UI's tester).
 
 use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -36,7 +39,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 }
 
 /// The base URL browsers reach this server at.
-fn base_url(app: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &app.public_url {
         return url.trim_end_matches('/').to_string();
     }
@@ -196,19 +199,25 @@ async fn vendor(State(app): State<Arc<AppState>>, Path(file): Path<String>) -> R
 
 async fn vendor_file(app: &AppState, file: &str) -> Response {
     let Some(dir) = &app.vendor else {
-        return (
+        return crate::error::ApiError::new(
             StatusCode::NOT_FOUND,
+            "not_found",
             "analytics-next is not installed; run `cargo xtask demo`",
         )
-            .into_response();
+        .into_response();
     };
+    // A plain file name of the UMD build, never a path.
     let safe = !file.is_empty()
         && file
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        && !file.starts_with('.');
+        && !file.starts_with('.')
+        && file.ends_with(".js");
+    if !safe {
+        return not_found();
+    }
     match std::fs::read(dir.join(file)) {
-        Ok(bytes) if safe && file.ends_with(".js") => cors(
+        Ok(bytes) => cors(
             (
                 [
                     (header::CONTENT_TYPE, "text/javascript"),
@@ -229,6 +238,9 @@ pub async fn fallback(State(app): State<Arc<AppState>>, uri: axum::http::Uri) ->
     if file.contains(".bundle.") && !file.contains('/') {
         return vendor_file(&app, file).await;
     }
+    if uri.path().starts_with("/ui/") {
+        return crate::ui::Failure::not_found("page").into_response();
+    }
     crate::error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response()
 }
 
@@ -237,7 +249,92 @@ async fn demo(State(app): State<Arc<AppState>>) -> Response {
     Html(include_str!("demo.html").replace("__WRITE_KEY__", &key)).into_response()
 }
 
-/// analytics.js delivers events to Segment.io; here they are accepted and dropped.
-async fn ingest(Path(_kind): Path<String>) -> Response {
+/// analytics.js delivers events to Segment.io; here they are accepted, and the last
+/// [`RECENT`] of each known source are kept in memory (never stored) so the web UI's
+/// event tester can offer real events. The answer is the same whatever the body.
+async fn ingest(
+    State(app): State<Arc<AppState>>,
+    Path(_kind): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Some(Value::Object(mut body)) = body.ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+        let key = body
+            .get("writeKey")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let known = match &key {
+            Some(k) => matches!(app.store.lock().await.source_by_write_key(k), Ok(Some(_))),
+            None => false,
+        };
+        if let (Some(key), true) = (key, known) {
+            let events = match body.remove("batch") {
+                Some(Value::Array(batch)) => batch,
+                _ => vec![Value::Object(body)],
+            };
+            app.recent.record(&key, events);
+        }
+    }
     cors(axum::Json(json!({"success": true})).into_response())
+}
+
+/// How many recent events are kept per source.
+pub const RECENT: usize = 20;
+
+/// The last events analytics.js delivered, by write key; in memory only.
+#[derive(Debug, Default)]
+pub struct Recent {
+    inner: std::sync::Mutex<std::collections::HashMap<String, std::collections::VecDeque<Value>>>,
+}
+
+impl Recent {
+    pub fn record(&self, write_key: &str, events: Vec<Value>) {
+        let Ok(mut map) = self.inner.lock() else {
+            return;
+        };
+        let list = map.entry(write_key.to_string()).or_default();
+        for mut e in events.into_iter().filter(Value::is_object) {
+            // Delivery details, not part of the event a destination sees.
+            if let Some(o) = e.as_object_mut() {
+                for k in ["writeKey", "_metadata", "sentAt"] {
+                    o.remove(k);
+                }
+            }
+            if list.len() == RECENT {
+                list.pop_front();
+            }
+            list.push_back(e);
+        }
+    }
+
+    /// The recent events of a write key, newest first.
+    pub fn list(&self, write_key: &str) -> Vec<Value> {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|m| m.get(write_key).map(|l| l.iter().rev().cloned().collect()))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_events_are_bounded_newest_first_and_without_delivery_details() {
+        let r = Recent::default();
+        let events = (0..RECENT + 5)
+            .map(|i| json!({"type": "track", "event": format!("e{i}"), "writeKey": "k", "_metadata": {}}))
+            .collect();
+        r.record("k", events);
+        r.record("k", vec![json!("not an event")]);
+        let list = r.list("k");
+        assert_eq!(list.len(), RECENT);
+        assert_eq!(
+            list[0],
+            json!({"type": "track", "event": format!("e{}", RECENT + 4)})
+        );
+        assert_eq!(list[RECENT - 1]["event"], "e5");
+        assert!(r.list("other").is_empty());
+    }
 }

@@ -1,7 +1,9 @@
 //! Keeps `docs/openapi.yaml` true to the router: every `.route(...)` registered in
 //! `api.rs` (under `/api/v1`) and `public.rs` is documented with each of its methods,
 //! and every documented path and method is implemented. Read as text, line by line:
-//! path keys are indented two spaces under `paths:`, methods four.
+//! path keys are indented two spaces under `paths:`, methods four. The web UI's routes
+//! (`ui.rs`) are HTML pages, not the API: they must stay under `/ui` and out of the
+//! document.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -253,6 +255,35 @@ fn every_route_is_documented_and_every_documented_route_is_implemented() {
     assert!(
         missing.is_empty() && extra.is_empty(),
         "docs/openapi.yaml is out of date.\nroutes not documented: {missing:?}\ndocumented routes not implemented: {extra:?}"
+    );
+}
+
+#[test]
+fn the_web_ui_stays_under_ui_and_out_of_the_api_document() {
+    assert!(
+        read("src/lib.rs").contains(".merge(ui::routes("),
+        "lib.rs no longer mounts ui.rs; update this test"
+    );
+    let ui = routes_in(&read("src/ui.rs"), "", "ui.rs");
+    let outside: Vec<&String> = ui
+        .keys()
+        .filter(|p| *p != "/ui" && !p.starts_with("/ui/"))
+        .collect();
+    assert!(outside.is_empty(), "web UI routes outside /ui: {outside:?}");
+    assert!(ui.contains_key("/ui/destinations/{}/mappings/{}"), "{ui:?}");
+    let documented = documented_routes(&doc());
+    let listed: Vec<&String> = documented.keys().filter(|p| p.starts_with("/ui")).collect();
+    assert!(
+        listed.is_empty(),
+        "web UI pages in the API document: {listed:?}"
+    );
+    let clash: Vec<String> = implemented()
+        .into_keys()
+        .filter(|p| p.starts_with("/ui"))
+        .collect();
+    assert!(
+        clash.is_empty(),
+        "API or public routes under /ui: {clash:?}"
     );
 }
 

@@ -1,0 +1,256 @@
+//! The writes and reads that the JSON API ([`crate::api`]) and the web UI
+//! ([`crate::ui`]) share, so both go through one validation and storage path: every
+//! write is checked by the engine on the configuration it would produce, applied in
+//! one transaction, and stored as a version. Request parsing stays with each front end.
+
+use crate::error::ApiError;
+use crate::store::{Destination, Source};
+use crate::util::{now, random_hex};
+use crate::AppState;
+use engine::destination;
+use serde_json::{json, Value};
+
+/// A refusal about one input, with its JSON Pointer in `details`.
+pub fn wrong(key: &str, what: &str) -> ApiError {
+    ApiError::invalid(
+        format!("`{key}` {what}"),
+        vec![json!({"pointer": format!("/{key}"), "message": format!("`{key}` {what}")})],
+    )
+}
+
+/// Runs the engine over a configuration: 422 with every error, each naming its place.
+pub fn validate(slug: &str, config: &Value) -> Result<(), ApiError> {
+    let dest = destination::by_slug(slug)
+        .ok_or_else(|| wrong("slug", "names no destination in the catalog"))?;
+    let loaded = destination::load(dest, config);
+    let details: Vec<Value> = loaded
+        .errors()
+        .map(|p| {
+            json!({
+                "code": p.diagnostic.code,
+                "message": p.diagnostic.message,
+                "pointer": p.diagnostic.pointer,
+                "subscription": p.subscription.as_ref().map(|s| json!({"index": s.index, "id": s.id, "name": s.name})),
+                "span": p.diagnostic.span().map(|s| json!({"start": s.start, "end": s.end})),
+                "help": p.diagnostic.help,
+                "rendered": p.render(),
+            })
+        })
+        .collect();
+    if details.is_empty() {
+        Ok(())
+    } else {
+        let first = details[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        Err(ApiError::invalid(
+            format!(
+                "the configuration has {} error(s); the first: {first}",
+                details.len()
+            ),
+            details,
+        ))
+    }
+}
+
+/// A stale `If-Match` is a conflict; no `If-Match` (or `*`) writes unconditionally.
+pub fn check_if_match(tag: Option<&str>, current: i64) -> Result<(), ApiError> {
+    match tag {
+        Some(tag)
+            if tag.trim() != "*"
+                && tag.trim().trim_start_matches("W/") != format!("\"{current}\"") =>
+        {
+            Err(ApiError::conflict(current))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Creates a source with a fresh id and write key.
+pub async fn create_source(
+    app: &AppState,
+    name: String,
+    enabled: bool,
+) -> Result<Source, ApiError> {
+    let source = Source {
+        id: random_hex(8),
+        name,
+        write_key: random_hex(16),
+        enabled,
+        revision: 1,
+    };
+    app.store.lock().await.insert_source(&source, &now())?;
+    tracing::info!(source = %source.id, "source created");
+    Ok(source)
+}
+
+/// Creates a destination of `slug` for a source with its presets (each with an id of
+/// its own, enabled), after the engine accepted the configuration.
+pub async fn create_destination(
+    app: &AppState,
+    source_id: String,
+    slug: String,
+    api_key: String,
+    enabled: bool,
+    author: &str,
+) -> Result<Destination, ApiError> {
+    let dest = destination::by_slug(&slug)
+        .ok_or_else(|| wrong("slug", "names no destination in the catalog"))?;
+    let mut config =
+        json!({"apiKey": api_key, "subscriptions": dest.definition.preset_subscriptions()});
+    if let Some(subs) = config["subscriptions"].as_array_mut() {
+        for s in subs {
+            s["id"] = json!(random_hex(8));
+        }
+    }
+    validate(&slug, &config)?;
+    let mut store = app.store.lock().await;
+    if store.source(&source_id)?.is_none() {
+        return Err(ApiError::invalid(
+            format!("no source with id {source_id:?}"),
+            vec![json!({"pointer": "/sourceId", "message": "names no source"})],
+        ));
+    }
+    let d = Destination {
+        id: random_hex(8),
+        source_id,
+        slug,
+        enabled,
+        config,
+        version: 1,
+    };
+    store.save_destination(&d, author, "created with its presets", &now(), true)?;
+    tracing::info!(destination = %d.id, "destination created");
+    Ok(d)
+}
+
+pub async fn load_destination(app: &AppState, id: &str) -> Result<Destination, ApiError> {
+    app.store
+        .lock()
+        .await
+        .destination(id)?
+        .ok_or_else(|| ApiError::not_found("destination", id))
+}
+
+/// Applies `change` to a destination under its lock: checks the precondition (an
+/// `If-Match` value), validates the result, then stores it as a new version. Nothing
+/// changes when any step refuses.
+pub async fn update(
+    app: &AppState,
+    id: &str,
+    if_match: Option<&str>,
+    author: &str,
+    summary: &str,
+    change: impl FnOnce(&mut Destination) -> Result<(), ApiError>,
+) -> Result<Destination, ApiError> {
+    let mut store = app.store.lock().await;
+    let mut d = store
+        .destination(id)?
+        .ok_or_else(|| ApiError::not_found("destination", id))?;
+    check_if_match(if_match, d.version)?;
+    change(&mut d)?;
+    validate(&d.slug, &d.config)?;
+    d.version += 1;
+    store.save_destination(&d, author, summary, &now(), false)?;
+    Ok(d)
+}
+
+/// Where the mapping with id `mapping` is in the destination's subscriptions.
+pub fn position(d: &Destination, mapping: &str) -> Result<usize, ApiError> {
+    d.config["subscriptions"]
+        .as_array()
+        .and_then(|subs| subs.iter().position(|s| s["id"] == mapping))
+        .ok_or_else(|| ApiError::not_found("mapping", mapping))
+}
+
+/// Appends a mapping (given a fresh id); returns the destination and the mapping.
+pub async fn add_mapping(
+    app: &AppState,
+    id: &str,
+    if_match: Option<&str>,
+    author: &str,
+    summary: &str,
+    mut m: Value,
+) -> Result<(Destination, Value), ApiError> {
+    m["id"] = json!(random_hex(8));
+    let created = m.clone();
+    let d = update(app, id, if_match, author, summary, |d| {
+        match d.config["subscriptions"].as_array_mut() {
+            Some(subs) => subs.push(m),
+            None => d.config["subscriptions"] = json!([m]),
+        }
+        Ok(())
+    })
+    .await?;
+    Ok((d, created))
+}
+
+/// Makes version `n` the current state again, as a new version.
+pub async fn restore_version(
+    app: &AppState,
+    id: &str,
+    n: i64,
+    if_match: Option<&str>,
+    author: &str,
+) -> Result<Destination, ApiError> {
+    let old = {
+        let store = app.store.lock().await;
+        store.versions(id)?.into_iter().find(|v| v.n == n)
+    };
+    let old = old.ok_or_else(|| ApiError::not_found("version", &n.to_string()))?;
+    update(
+        app,
+        id,
+        if_match,
+        author,
+        &format!("restored version {n}"),
+        |d| {
+            d.enabled = old.enabled;
+            d.config = old.config;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Every mapping's handling of one event (disabled ones too, so a tester shows what
+/// enabling would do), and the calls the enabled configuration makes.
+pub fn trace_event(d: &Destination, event: &Value) -> Result<(Vec<Value>, Value), ApiError> {
+    let dest = destination::by_slug(&d.slug)
+        .ok_or_else(|| ApiError::internal("stored slug is unknown"))?;
+    let mut all = d.config.clone();
+    if let Some(subs) = all["subscriptions"].as_array_mut() {
+        for s in subs {
+            s["enabled"] = json!(true);
+        }
+    }
+    let loaded = destination::load(dest, &all);
+    let traces = loaded.config.trace(event);
+    let subs = d.config["subscriptions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let results: Vec<Value> = traces
+        .iter()
+        .map(|t| {
+            let sub = subs.iter().find(|s| s["id"] == t.subscription.as_str());
+            json!({
+                "mapping": t.subscription,
+                "name": sub.map(|s| s["name"].clone()),
+                "enabled": sub.map(|s| s["enabled"].clone()),
+                "matched": t.matched,
+                "payload": t.payload,
+                "problems": t.problems,
+                "calls": t.calls,
+            })
+        })
+        .collect();
+    let calls = d
+        .enabled
+        .then(|| destination::load(dest, &d.config).config.run(event).ok())
+        .flatten()
+        .map(|o| json!(o.calls))
+        .unwrap_or(json!([]));
+    Ok((results, calls))
+}
