@@ -264,8 +264,9 @@ const scenarios = [
   },
   {
     id: 'reset',
-    title: 'identify, track, reset(), then events',
+    title: 'identify, track, reset(), then events (our logout-on-reset setting off: Segment\'s behaviour)',
     subscriptions: PRESETS,
+    destinationSettings: { uninstallOnReset: false },
     steps: [
       READY,
       { op: 'identify', args: ['user-r', { email: 'r@example.com' }] },
@@ -370,6 +371,50 @@ const scenarios = [
     checks: (r) => [...normal(r, 3), ...readyOk(r)]
   },
   {
+    id: 'reset-uninstall',
+    title: 'beyond Segment: reset() logs the visitor out of Iterate (setting on by default)',
+    subscriptions: PRESETS,
+    steps: [
+      READY,
+      { op: 'identify', args: ['user-u', { email: 'u@example.com' }] },
+      { op: 'reset', args: [] },
+      { op: 'track', args: ['After Reset'] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => {
+      const order = r.iterateCalls.map((c) => c.args[0] + (c.args[1] && typeof c.args[1] === 'string' ? ':' + c.args[1] : ''));
+      const want = ['identify', 'uninstall', 'event:After Reset'];
+      return JSON.stringify(order) === JSON.stringify(want) ? [] : [`Iterate calls ${JSON.stringify(order)}, expected ${JSON.stringify(want)}`];
+    }
+  },
+  {
+    id: 'beyond-segment-actions',
+    title: 'beyond Segment: Show Survey on page views, and response properties on identify',
+    subscriptions: [
+      TRACK_PRESET,
+      sub('show-survey', 'showSurvey', 'type = "page"', {}),
+      sub('show-pricing-survey', 'showSurvey', 'type = "page" and name = "Pricing"', { surveyId: { '@path': '$.properties.survey' } }),
+      sub('identify-with-response', 'identifyUser', 'type = "identify"', {
+        userId: { '@path': '$.userId' },
+        traits: { '@path': '$.traits' },
+        responseProperties: { plan: { '@path': '$.traits.plan' } }
+      })
+    ],
+    steps: [
+      READY,
+      { op: 'page', args: ['Home'] },
+      { op: 'page', args: ['Pricing', { survey: 's-42' }] },
+      { op: 'identify', args: ['user-b', { plan: 'pro' }] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => [
+      ...hasCall(r, ['install']),
+      ...hasCall(r, ['install', 's-42']),
+      ...hasCall(r, ['identify', { plan: 'pro', external_id: 'user-b' }, { plan: 'pro' }]),
+      ...noPageErrors(r)
+    ]
+  },
+  {
     id: 'fifty-mappings',
     title: '50 trackEvent mappings: even ones match every track, odd ones only "Special"',
     subscriptions: Array.from({ length: 50 }, (_, i) =>
@@ -464,7 +509,7 @@ const scenarios = [
     subscriptions: JSON.stringify([
       TRACK_PRESET,
       IDENTIFY_PRESET,
-      sub('unknown-action', 'showSurvey', 'type = "track"', { name: { '@path': '$.event' } }),
+      sub('unknown-action', 'launchRocket', 'type = "track"', { name: { '@path': '$.event' } }),
       sub('bad-trigger', 'trackEvent', 'type = "track" and (event = "Config Track"', { name: 'from-bad-trigger' })
     ]),
     steps: [

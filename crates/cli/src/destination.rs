@@ -189,11 +189,21 @@ pub fn describe(d: &destination::Definition) -> String {
     for setting in &d.settings {
         let _ = writeln!(
             s,
-            "  {} \"{}\": {}{}\n      {}",
+            "  {} \"{}\": {}{}{}{}\n      {}",
             setting.key,
             setting.label,
             kind(&setting.kind),
             if setting.required { ", required" } else { "" },
+            setting
+                .default
+                .as_ref()
+                .map(|d| format!(", default {d}"))
+                .unwrap_or_default(),
+            if setting.extension {
+                " [beyond Segment]"
+            } else {
+                ""
+            },
             setting.description
         );
     }
@@ -201,13 +211,17 @@ pub fn describe(d: &destination::Definition) -> String {
     for a in &d.actions {
         let _ = writeln!(
             s,
-            "  {} \"{}\": {} (default trigger: {})",
-            a.key, a.title, a.description, a.default_trigger
+            "  {} \"{}\": {} (default trigger: {}){}",
+            a.key,
+            a.title,
+            a.description,
+            a.default_trigger,
+            if a.extension { " [beyond Segment]" } else { "" }
         );
         for f in &a.fields {
             let _ = writeln!(
                 s,
-                "    {} \"{}\": {}{}{}\n        {}",
+                "    {} \"{}\": {}{}{}{}\n        {}",
                 f.key,
                 f.label,
                 kind(&f.kind),
@@ -216,6 +230,7 @@ pub fn describe(d: &destination::Definition) -> String {
                     .as_ref()
                     .map(|m| format!(", default {m}"))
                     .unwrap_or_default(),
+                if f.extension { " [beyond Segment]" } else { "" },
                 f.description
             );
         }

@@ -634,3 +634,54 @@ fn sigterm_stops_the_server_gracefully() {
         .collect();
     assert_eq!(names, [json!("Before shutdown")]);
 }
+
+#[test]
+fn destination_settings_beyond_the_api_key_reach_the_browser() {
+    let s = start(&temp_db("options"), &[]);
+    let source = create_source(&s, "Site");
+    let d = create_destination(&s, source["id"].as_str().unwrap());
+    let id = d["id"].as_str().unwrap();
+    let path = format!("/destinations/{id}");
+    let off = s.api(
+        "PATCH",
+        &path,
+        Some(json!({"settings": {"uninstallOnReset": false}})),
+    );
+    assert_eq!(off.status, 200, "{}", String::from_utf8_lossy(&off.body));
+    assert_eq!(
+        off.json()["settings"],
+        json!({"apiKey": "embed-key", "uninstallOnReset": false})
+    );
+    let settings = s
+        .request(
+            "GET",
+            &format!(
+                "/v1/projects/{}/settings",
+                source["writeKey"].as_str().unwrap()
+            ),
+            &[],
+            None,
+        )
+        .json();
+    assert_eq!(
+        settings["remotePlugins"][0]["settings"]["uninstallOnReset"],
+        false
+    );
+
+    let wrong = s.api(
+        "PATCH",
+        &path,
+        Some(json!({"settings": {"uninstallOnReset": "no"}})),
+    );
+    assert_error(&wrong, 422, "invalid");
+    assert_eq!(wrong.json()["details"][0]["code"], "DEF209");
+    assert_error(
+        &s.api("PATCH", &path, Some(json!({"settings": {"colour": "red"}}))),
+        422,
+        "invalid",
+    );
+    assert_eq!(
+        s.api("GET", &path, None).json()["settings"]["uninstallOnReset"],
+        false
+    );
+}

@@ -21,6 +21,7 @@ pub mod codes {
     pub const TOO_MANY: &str = "DEF206";
     pub const REQUIRED_FIELD: &str = "DEF207";
     pub const DUPLICATE_ID: &str = "DEF208";
+    pub const SETTING_TYPE: &str = "DEF209";
     pub const ENABLED: &str = "DEF250";
     pub const UNKNOWN_FIELD: &str = "DEF251";
 }
@@ -89,6 +90,8 @@ pub(crate) struct Subscription {
 pub struct Config {
     pub(crate) destination: &'static Destination,
     pub(crate) api_key: String,
+    /// The definition's settings other than the API key, with defaults filled in.
+    pub(crate) options: Map<String, Value>,
     pub(crate) subscriptions: Vec<Subscription>,
 }
 
@@ -114,6 +117,12 @@ impl Config {
         self.destination
     }
 
+    /// The definition's settings besides the API key, as given or by default (a value
+    /// of the wrong type is reported and replaced by the default).
+    pub fn options(&self) -> &Map<String, Value> {
+        &self.options
+    }
+
     /// The actions that have at least one runnable subscription, in definition order
     /// (the browser makes one plugin for each).
     pub fn active_actions(&self) -> Vec<&'static str> {
@@ -134,6 +143,7 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
     let mut config = Config {
         destination,
         api_key: String::new(),
+        options: Map::new(),
         subscriptions: Vec::new(),
     };
     let Some(settings) = settings.as_object() else {
@@ -149,7 +159,20 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
             Some(Value::String(s)) if !s.trim().is_empty() && setting.key == "apiKey" => {
                 config.api_key = s.clone();
             }
-            Some(Value::String(s)) if !s.trim().is_empty() => {}
+            Some(Value::String(s)) if !s.trim().is_empty() && setting.required => {}
+            Some(v) if !setting.required && !matches_type(v, setting.kind) => {
+                problems.push(top(Diagnostic::error(
+                    codes::SETTING_TYPE,
+                    format!(
+                        "the setting `{}` ({}) must be {}, found {}",
+                        setting.key,
+                        setting.label,
+                        type_name(setting.kind),
+                        kind(v)
+                    ),
+                )
+                .with_pointer(format!("/{}", setting.key))))
+            }
             found if setting.required => problems.push(top(Diagnostic::error(
                 codes::REQUIRED_SETTING,
                 format!(
@@ -165,6 +188,19 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
             )
             .with_pointer(format!("/{}", setting.key)))),
             _ => {}
+        }
+    }
+    for setting in destination
+        .definition
+        .settings
+        .iter()
+        .filter(|s| s.key != "apiKey")
+    {
+        let given = settings
+            .get(setting.key)
+            .filter(|v| matches_type(v, setting.kind));
+        if let Some(v) = given.or(setting.default.as_ref()) {
+            config.options.insert(setting.key.to_string(), v.clone());
         }
     }
     let parsed;
@@ -455,6 +491,28 @@ fn top(diagnostic: Diagnostic) -> Problem {
         subscription: None,
         diagnostic,
         source: None,
+    }
+}
+
+fn matches_type(v: &Value, t: crate::model::FieldType) -> bool {
+    use crate::model::FieldType as T;
+    match t {
+        T::String | T::Text | T::Password | T::Datetime => v.is_string(),
+        T::Number => v.is_number(),
+        T::Integer => v.as_f64().is_some_and(|n| n.fract() == 0.0),
+        T::Boolean => v.is_boolean(),
+        T::Object => v.is_object(),
+    }
+}
+
+fn type_name(t: crate::model::FieldType) -> &'static str {
+    use crate::model::FieldType as T;
+    match t {
+        T::String | T::Text | T::Password | T::Datetime => "a string",
+        T::Number => "a number",
+        T::Integer => "an integer",
+        T::Boolean => "true or false",
+        T::Object => "an object",
     }
 }
 

@@ -21,6 +21,7 @@ pub fn definition() -> Definition {
                 .required()
                 .default_mapping(json!({"@path": "$.event"})),
         ],
+        extension: false,
     };
     let identify = Action {
         key: "identifyUser",
@@ -43,7 +44,33 @@ pub fn definition() -> Definition {
                 "The Segment traits to be forwarded to Iterate.",
             )
             .default_mapping(json!({"@path": "$.traits"})),
+            // Beyond Segment: Iterate's second identify argument.
+            Field::new(
+                "responseProperties",
+                "Response properties",
+                FieldType::Object,
+                "Properties kept with the responses to the survey shown now only (Iterate's second `identify` argument); user traits persist, these do not.",
+            )
+            .extension(),
         ],
+        extension: false,
+    };
+    // Beyond Segment: show a survey without an event, e.g. for URL-targeted surveys,
+    // since the embed is installed with `installOnLoad: false`.
+    let show = Action {
+        key: "showSurvey",
+        title: "Show Survey",
+        description: "Asks Iterate to check for a survey to show now (Iterate('install')), or to show one survey by its id",
+        platform: Platform::Web,
+        default_trigger: r#"type = "page""#,
+        fields: vec![Field::new(
+            "surveyId",
+            "Survey id",
+            FieldType::String,
+            "The survey to show; leave it unmapped to let Iterate's targeting decide.",
+        )
+        .extension()],
+        extension: true,
     };
     let presets = vec![
         Preset {
@@ -64,19 +91,36 @@ pub fn definition() -> Definition {
         slug: "actions-iterate",
         mode: Mode::Device,
         description: "Show Iterate surveys in response to events, and tie survey responses to identified users.",
-        settings: vec![Setting {
-            key: "apiKey",
-            label: "Embed API Key",
-            description: "The Embed API Key for your account. You can find this on your settings pages.",
-            kind: FieldType::String,
-            required: true,
-        }],
-        actions: vec![track, identify],
+        settings: vec![
+            Setting {
+                key: "apiKey",
+                label: "Embed API Key",
+                description: "The Embed API Key for your account. You can find this on your settings pages.",
+                kind: FieldType::String,
+                required: true,
+                default: None,
+                extension: false,
+            },
+            // Beyond Segment.
+            Setting {
+                key: "uninstallOnReset",
+                label: "Log out of Iterate on reset",
+                description: "Call Iterate('uninstall') when analytics.js reset() runs (a user logs out), so the next visitor on a shared device is not surveyed as the previous one.",
+                kind: FieldType::Boolean,
+                required: false,
+                default: Some(json!(true)),
+                extension: true,
+            },
+        ],
+        actions: vec![track, identify, show],
         presets,
     }
 }
 
 /// The `window.Iterate(...)` calls an action makes for one validated payload.
+///
+/// `trackEvent` and `identifyUser` are Segment's; `showSurvey` and the identify
+/// `responseProperties` field go beyond it (they never appear in migrated settings).
 ///
 /// `identifyUser` sends the traits with `external_id` set to the user id when the id
 /// is present and not empty, as Segment's bundle does; it works on a copy, so neither
@@ -98,8 +142,17 @@ pub fn perform(action: &str, payload: &Value) -> Vec<Value> {
             if let (Some(id), Value::Object(t)) = (user_id, &mut traits) {
                 t.insert("external_id".into(), id.clone());
             }
-            vec![json!(["identify", traits])]
+            // Response properties travel as a second argument only when mapped to an
+            // object, so Segment's two-argument call is unchanged otherwise.
+            match payload.get("responseProperties") {
+                Some(props @ Value::Object(_)) => vec![json!(["identify", traits, props])],
+                _ => vec![json!(["identify", traits])],
+            }
         }
+        "showSurvey" => match payload.get("surveyId") {
+            Some(id @ Value::String(_)) => vec![json!(["install", id])],
+            _ => vec![json!(["install"])],
+        },
         _ => Vec::new(),
     }
 }

@@ -33,6 +33,12 @@ pub struct Setting {
     #[serde(rename = "type")]
     pub kind: FieldType,
     pub required: bool,
+    /// The value when the settings leave it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    /// Not in Segment's destination: ours only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extension: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +50,9 @@ pub struct Action {
     /// The trigger a new mapping of this action starts with.
     pub default_trigger: &'static str,
     pub fields: Vec<Field>,
+    /// Not in Segment's destination: ours only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extension: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -74,6 +83,9 @@ pub struct Field {
     /// The known keys of an `object` field; unknown keys are dropped when set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Field>,
+    /// Not in Segment's destination: ours only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extension: bool,
 }
 
 impl Field {
@@ -95,7 +107,14 @@ impl Field {
             default: None,
             choices: Vec::new(),
             properties: Vec::new(),
+            extension: false,
         }
+    }
+
+    /// Marks the field as ours only (not in Segment's destination).
+    pub fn extension(mut self) -> Field {
+        self.extension = true;
+        self
     }
 
     pub fn required(mut self) -> Field {

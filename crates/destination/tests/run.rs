@@ -283,3 +283,66 @@ fn every_problem_is_reported_at_once_with_its_subscription_and_place() {
         .calls
         .is_empty());
 }
+
+/// Beyond Segment: Show Survey, response properties, and the reset setting.
+#[test]
+fn show_survey_and_response_properties_extend_iterates_api() {
+    let l = loaded(vec![
+        sub("show", "type = \"page\"", "showSurvey", json!({})),
+        sub(
+            "show-one",
+            "type = \"page\" and name = \"Pricing\"",
+            "showSurvey",
+            json!({"surveyId": {"@path": "$.properties.survey"}}),
+        ),
+        sub(
+            "i",
+            "type = \"identify\"",
+            "identifyUser",
+            json!({"userId": {"@path": "$.userId"}, "traits": {"@path": "$.traits"}, "responseProperties": {"plan": {"@path": "$.traits.plan"}}}),
+        ),
+    ]);
+    assert_eq!(l.problems, []);
+    assert_eq!(
+        calls(&l, json!({"type": "page", "name": "Home"})),
+        json!([["install"]])
+    );
+    assert_eq!(
+        calls(
+            &l,
+            json!({"type": "page", "name": "Pricing", "properties": {"survey": "s-42"}})
+        ),
+        json!([["install"], ["install", "s-42"]])
+    );
+    assert_eq!(
+        calls(
+            &l,
+            json!({"type": "identify", "userId": "u1", "traits": {"plan": "pro"}})
+        ),
+        json!([["identify", {"plan": "pro", "external_id": "u1"}, {"plan": "pro"}]])
+    );
+    // Without the field mapped, identify keeps Segment's two arguments.
+    let presets = loaded(presets());
+    assert_eq!(
+        calls(&presets, json!({"type": "identify", "userId": "u1"})),
+        json!([["identify", {"external_id": "u1"}]])
+    );
+
+    assert_eq!(
+        l.config.options()["uninstallOnReset"],
+        json!(true),
+        "on by default"
+    );
+    let off = load(
+        iterate(),
+        &json!({"apiKey": "k", "uninstallOnReset": false}),
+    );
+    assert_eq!(off.config.options()["uninstallOnReset"], json!(false));
+    let wrong = load(iterate(), &json!({"apiKey": "k", "uninstallOnReset": "no"}));
+    assert_eq!(wrong.problems[0].diagnostic.code, "DEF209");
+    assert_eq!(
+        wrong.problems[0].diagnostic.pointer.as_deref(),
+        Some("/uninstallOnReset")
+    );
+    assert_eq!(wrong.config.options()["uninstallOnReset"], json!(true));
+}

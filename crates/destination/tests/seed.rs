@@ -32,8 +32,9 @@ fn the_destination_is_iterate_web_actions_in_device_mode() {
 #[test]
 fn its_one_setting_is_the_required_embed_api_key() {
     let d = &iterate().definition;
-    assert_eq!(d.settings.len(), 1);
-    let s = &d.settings[0];
+    let seeds: Vec<_> = d.settings.iter().filter(|s| !s.extension).collect();
+    assert_eq!(seeds.len(), 1);
+    let s = seeds[0];
     assert_eq!(
         (s.key, s.kind, s.required),
         ("apiKey", FieldType::String, true)
@@ -66,11 +67,17 @@ fn presets_track_event_and_identify_user() {
 fn actions_are_web_actions_with_their_default_triggers_and_descriptions() {
     let d = &iterate().definition;
     let seed = seed();
+    let seeds: Vec<_> = d.actions.iter().filter(|a| !a.extension).collect();
     assert_eq!(
-        d.actions.iter().map(|a| a.key).collect::<Vec<_>>(),
+        seeds.iter().map(|a| a.key).collect::<Vec<_>>(),
+        ["trackEvent", "identifyUser"],
+        "the seed's actions, first and in its order"
+    );
+    assert_eq!(
+        d.actions[..2].iter().map(|a| a.key).collect::<Vec<_>>(),
         ["trackEvent", "identifyUser"]
     );
-    for a in &d.actions {
+    for a in seeds {
         assert_eq!(a.platform, Platform::Web);
         let sentence = format!(
             "{} is a Web action. The default Trigger is {}",
@@ -93,8 +100,8 @@ fn actions_are_web_actions_with_their_default_triggers_and_descriptions() {
 fn fields_have_the_seeds_labels_types_requirements_and_descriptions() {
     let d = &iterate().definition;
     let seed = seed();
-    for a in &d.actions {
-        for f in &a.fields {
+    for a in d.actions.iter().filter(|a| !a.extension) {
+        for f in a.fields.iter().filter(|f| !f.extension) {
             let kind = match f.kind {
                 FieldType::String => "STRING",
                 FieldType::Object => "OBJECT",

@@ -16,6 +16,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("DEF206", "more than 50 mappings (subscriptions) in one destination instance"),
     ("DEF207", "a mapping with no value for a field its action requires"),
     ("DEF208", "two subscriptions with the same id"),
+    ("DEF209", "a setting whose value has the wrong type, such as text where true or false belongs"),
     ("DEF250", "`enabled` that is not true or false, read as JavaScript truthiness"),
     ("DEF251", "a mapping key that names no field of its action, so its value is dropped"),
     // Trigger errors: the reference rejects these triggers (they never match).

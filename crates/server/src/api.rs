@@ -135,7 +135,7 @@ fn destination_json(d: &Destination) -> Value {
         "sourceId": d.source_id,
         "slug": d.slug,
         "enabled": d.enabled,
-        "settings": {"apiKey": d.config["apiKey"]},
+        "settings": ops::settings_of(&d.config),
         "mappings": d.config["subscriptions"],
         "version": d.version,
     })
@@ -292,18 +292,29 @@ async fn patch_destination(
 ) -> ApiResult {
     let body = object(body)?;
     let enabled = boolean(&body, "enabled")?;
-    let api_key = match field(&body, "settings") {
-        Some(Value::Object(s)) => string(s, "apiKey", false)
-            .map_err(|_| wrong("settings/apiKey", "must be a non-empty string"))?,
+    let settings = match field(&body, "settings") {
+        Some(Value::Object(s)) => {
+            string(s, "apiKey", false)
+                .map_err(|_| wrong("settings/apiKey", "must be a non-empty string"))?;
+            s.clone()
+        }
         Some(_) => return Err(wrong("settings", "must be an object")),
-        None => None,
+        None => Map::new(),
     };
     let d = update(&app, &id, &headers, "destination settings changed", |d| {
         if let Some(e) = enabled {
             d.enabled = e;
         }
-        if let Some(k) = api_key {
-            d.config["apiKey"] = json!(k);
+        let dest = destination::by_slug(&d.slug);
+        for (key, value) in settings {
+            // Only the definition's settings; the engine checks their types.
+            if !dest.is_some_and(|x| x.definition.settings.iter().any(|s| s.key == key)) {
+                return Err(wrong(
+                    &format!("settings/{key}"),
+                    "names no setting of this destination",
+                ));
+            }
+            d.config[key.as_str()] = value;
         }
         Ok(())
     })

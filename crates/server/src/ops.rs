@@ -254,3 +254,17 @@ pub fn trace_event(d: &Destination, event: &Value) -> Result<(Vec<Value>, Value)
         .unwrap_or(json!([]));
     Ok((results, calls))
 }
+
+/// A destination's settings (the API key and the rest of the definition's settings),
+/// without its mappings.
+pub fn settings_of(config: &Value) -> serde_json::Map<String, Value> {
+    config
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "subscriptions")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}

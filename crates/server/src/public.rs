@@ -135,12 +135,14 @@ async fn render(app: &AppState, write_key: &str, base: &str) -> Result<Option<Re
                 .filter(|s| s["enabled"] == true)
                 .cloned()
                 .collect();
+            let mut settings = crate::ops::settings_of(&d.config);
+            settings.insert("subscriptions".into(), Value::Array(enabled));
             json!({
                 "name": "Iterate Web (Actions)",
                 "creationName": "Iterate Web (Actions)",
                 "libraryName": "iterateDestination",
                 "url": url,
-                "settings": {"apiKey": d.config["apiKey"], "subscriptions": enabled},
+                "settings": settings,
             })
         })
         .collect();

@@ -145,11 +145,19 @@ function createFactory(wasmUrl) {
         var where = (p.subscription ? p.subscription + ', ' : '') + (p.pointer || '')
         console.warn(DESTINATION + ': ' + p.severity + '[' + p.code + '] ' + p.message + (where ? ' (' + where + ')' : ''))
       })
+      var options = report.options || {}
       var ready = null
       var loaded = false
       var warned = {}
-      function load() {
+      function load(analytics) {
         if (!ready) {
+          // Beyond Segment: a logout (analytics.reset()) logs the visitor out of Iterate
+          // too, so the next person on a shared device is not surveyed as this one.
+          if (options.uninstallOnReset && analytics && typeof analytics.on === 'function') {
+            analytics.on('reset', function () {
+              if (typeof window.Iterate === 'function') window.Iterate('uninstall')
+            })
+          }
           ready = initialize(settings, timeoutMs).then(function () {
             loaded = true
           })
@@ -177,8 +185,8 @@ function createFactory(wasmUrl) {
           isLoaded: function () {
             return loaded
           },
-          load: function () {
-            return load()
+          load: function (ctx, analytics) {
+            return load(analytics)
           }
         }
         HOOKS.forEach(function (hook) {

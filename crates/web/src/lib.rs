@@ -55,7 +55,7 @@ fn report(loaded: &Loaded, handle: i32) -> Value {
             })
         })
         .collect();
-    json!({"handle": handle, "actions": loaded.config.active_actions(), "problems": problems})
+    json!({"handle": handle, "actions": loaded.config.active_actions(), "options": loaded.config.options(), "problems": problems})
 }
 
 /// Loads settings JSON; returns the handle, or -1 when the text is not JSON.
