@@ -429,8 +429,15 @@ function loaderStandIn(mode, delayMs) {
       queueLength: ph && Array.isArray(ph.q) ? ph.q.length : null
     };
     L.settingsAtInstall = enc(window.iterateSettings);
+    L.callbacks = L.callbacks || {};
+    function keep(args) {
+      // onResponse / onClose register a callback; kept so a scenario can fire it
+      if (typeof args[0] === 'string' && typeof args[1] === 'function') (L.callbacks[args[0]] = L.callbacks[args[0]] || []).push(args[1]);
+    }
     var recorder = function () {
-      L.calls.push({ args: enc(Array.prototype.slice.call(arguments)), via: 'direct', t: performance.now() });
+      var args = Array.prototype.slice.call(arguments);
+      keep(args);
+      L.calls.push({ args: enc(args), via: 'direct', t: performance.now() });
     };
     recorder.__isRecorder = true;
     window[name] = recorder;
@@ -438,7 +445,9 @@ function loaderStandIn(mode, delayMs) {
     for (var i = 0; i < q.length; i++) {
       // entries are arrays (Segment's placeholder) or arguments objects (Iterate's own snippet)
       var isArgs = Object.prototype.toString.call(q[i]) === '[object Arguments]';
-      L.calls.push({ args: enc(Array.isArray(q[i]) ? q[i] : isArgs ? Array.prototype.slice.call(q[i]) : [q[i]]), via: 'queue', t: performance.now() });
+      var queued = Array.isArray(q[i]) ? q[i] : isArgs ? Array.prototype.slice.call(q[i]) : [q[i]];
+      keep(queued);
+      L.calls.push({ args: enc(queued), via: 'queue', t: performance.now() });
     }
   }
   if (L.mode === 'never') return;

@@ -415,6 +415,31 @@ const scenarios = [
     ]
   },
   {
+    id: 'survey-events',
+    title: 'beyond Segment: Iterate responses and closes become track events every destination receives',
+    subscriptions: PRESETS,
+    destinationSettings: { surveyEvents: true },
+    steps: [
+      READY,
+      { op: 'track', args: ['Signed Up'] },
+      { op: 'iterateFire', name: 'onResponse', args: [{ value: 9 }, { id: 'q-1', prompt: 'How likely are you to recommend us?' }, { id: 's-1', title: 'NPS' }] },
+      { op: 'iterateFire', name: 'onClose', args: [{ id: 's-1', title: 'NPS' }] },
+      { op: 'sleep', ms: 300 }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => {
+      const names = r.recorder.map((e) => e.event).filter(Boolean);
+      const out = [];
+      for (const n of ['Survey Question Answered', 'Survey Closed']) if (!names.includes(n)) out.push(`the second destination did not get "${n}": ${JSON.stringify(names)}`);
+      const answered = r.recorder.find((e) => e.event === 'Survey Question Answered');
+      const want = { survey_id: 's-1', survey_title: 'NPS', question_id: 'q-1', question_prompt: 'How likely are you to recommend us?', response_value: 9 };
+      if (answered && JSON.stringify(answered.properties) !== JSON.stringify(want)) out.push(`answered properties ${JSON.stringify(answered.properties)}`);
+      // the survey events skip Iterate itself
+      if (r.iterateCalls.some((c) => c.args[0] === 'event' && String(c.args[1]).startsWith('Survey'))) out.push('a survey event reached Iterate');
+      return [...out, ...noPageErrors(r)];
+    }
+  },
+  {
     id: 'fifty-mappings',
     title: '50 trackEvent mappings: even ones match every track, odd ones only "Special"',
     subscriptions: Array.from({ length: 50 }, (_, i) =>

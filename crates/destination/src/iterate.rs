@@ -111,6 +111,16 @@ pub fn definition() -> Definition {
                 default: Some(json!(true)),
                 extension: true,
             },
+            // Beyond Segment.
+            Setting {
+                key: "surveyEvents",
+                label: "Send survey events to analytics",
+                description: "Track \"Survey Question Answered\" and \"Survey Closed\" through analytics.js when Iterate reports a response or a close, so every other destination receives them.",
+                kind: FieldType::Boolean,
+                required: false,
+                default: Some(json!(false)),
+                extension: true,
+            },
         ],
         actions: vec![track, identify, show],
         presets,

@@ -132,6 +132,36 @@ function createFactory(wasmUrl) {
     })
   }
 
+  // Beyond Segment: Iterate's response and close callbacks become Segment-spec track
+  // events on the same analytics instance, so every destination receives them. The
+  // web callbacks' arguments are not documented by Iterate; this follows its SDKs:
+  // onResponse(response {value}, question {id, prompt}, survey {id, title}) and
+  // onClose(survey). The events skip this destination, so a survey never triggers
+  // itself.
+  function surveyEvents(analytics) {
+    var skipSelf = { integrations: {} }
+    skipSelf.integrations[DESTINATION] = false
+    function id(x) {
+      return x && (typeof x === 'object' ? x.id : x)
+    }
+    window.Iterate('onResponse', function (response, question, survey) {
+      analytics.track(
+        'Survey Question Answered',
+        {
+          survey_id: id(survey),
+          survey_title: survey && survey.title,
+          question_id: id(question),
+          question_prompt: question && question.prompt,
+          response_value: response && typeof response === 'object' ? response.value : response
+        },
+        skipSelf
+      )
+    })
+    window.Iterate('onClose', function (survey) {
+      analytics.track('Survey Closed', { survey_id: id(survey), survey_title: survey && survey.title }, skipSelf)
+    })
+  }
+
   return function iterateDestination(settings) {
     settings = settings || {}
     var timeoutMs = Number(settings.readyTimeoutMs) > 0 ? Number(settings.readyTimeoutMs) : DEFAULT_READY_TIMEOUT_MS
@@ -161,6 +191,14 @@ function createFactory(wasmUrl) {
           ready = initialize(settings, timeoutMs).then(function () {
             loaded = true
           })
+          // After initialize(): the placeholder (or Iterate itself) is in place.
+          if (options.surveyEvents && analytics && typeof analytics.track === 'function') {
+            try {
+              surveyEvents(analytics)
+            } catch (e) {
+              console.warn(DESTINATION + ': cannot register survey callbacks: ' + e)
+            }
+          }
         }
         return ready
       }

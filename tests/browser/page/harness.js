@@ -91,7 +91,7 @@
   // Second destination, loaded as a remote plugin (see recorder-destination.js)
   window.__recordDestinationEvent = function (ctx) {
     var ev = ctx && ctx.event ? ctx.event : {};
-    H.recorder.push({ type: ev.type, event: ev.event, userId: ev.userId === undefined ? null : ev.userId, atMs: now() });
+    H.recorder.push({ type: ev.type, event: ev.event, userId: ev.userId === undefined ? null : ev.userId, properties: ev.properties === undefined ? null : enc(ev.properties), atMs: now() });
   };
 
   // Attach a settle-recorder to a promise; returns a record.
@@ -177,6 +177,14 @@
       H.stepLog.push(entry);
       if (step.op === 'sleep') {
         await sleep(step.ms);
+        continue;
+      }
+      if (step.op === 'iterateFire') {
+        // plays Iterate calling back what the page registered (onResponse, onClose)
+        var L = window.__iterateLoader;
+        var cbs = (L && L.callbacks && L.callbacks[step.name]) || [];
+        entry.fired = cbs.length;
+        for (var c = 0; c < cbs.length; c++) cbs[c].apply(null, step.args || []);
         continue;
       }
       if (step.op === 'loaded') {
