@@ -199,10 +199,15 @@ async function main() {
 
     step('settings and the enabled toggle')
     await page.getByLabel(/Embed API Key/).fill('embed-key-2')
+    // Beyond Segment's settings: switches, with the definition's defaults.
+    check(await page.getByLabel('Log out of Iterate on reset').isChecked(), 'uninstallOnReset is not on by default')
+    check(!(await page.getByLabel('Send survey events to analytics').isChecked()), 'surveyEvents is not off by default')
+    await page.getByLabel('Send survey events to analytics').check()
     await submit(page.getByRole('button', { name: 'Save settings' }))
     await page.waitForURL(`${destUrl}#settings`)
     check((await text('.notice')).includes('Settings saved'), 'no notice after saving settings')
     check((await page.getByLabel(/Embed API Key/).inputValue()) === 'embed-key-2', 'the key did not change')
+    check(await page.getByLabel('Send survey events to analytics').isChecked(), 'surveyEvents did not stick')
     await submit(page.getByRole('button', { name: 'Disable destination' }))
     check((await text('.title-row .badge')).includes('Disabled'), 'not disabled')
     await submit(page.getByRole('button', { name: 'Enable destination' }))
@@ -275,7 +280,11 @@ async function main() {
       await a.track('Plan Chosen', { plan: 'pro' })
     })
     const siteCalls = await site.evaluate(() => window.__iterateCalls)
-    check(JSON.stringify(siteCalls) === '[["event","Plan Chosen"]]', `the site's Iterate calls: ${JSON.stringify(siteCalls)}`)
+    // Survey events were switched on above: the bundle registers Iterate's callbacks too.
+    const callbacks = siteCalls.filter((c) => c[0] === 'onResponse' || c[0] === 'onClose').map((c) => c[0]).sort()
+    const others = siteCalls.filter((c) => c[0] !== 'onResponse' && c[0] !== 'onClose')
+    check(JSON.stringify(others) === '[["event","Plan Chosen"]]', `the site's Iterate calls: ${JSON.stringify(siteCalls)}`)
+    check(JSON.stringify(callbacks) === '["onClose","onResponse"]', `the site's Iterate callbacks: ${JSON.stringify(callbacks)}`)
     await site.close()
     let recentValue = null
     for (let i = 0; i < 20 && recentValue === null; i++) {
@@ -420,6 +429,7 @@ async function main() {
     const settings = await (await fetch(`${origin}/v1/projects/${source.writeKey}/settings`)).json()
     const plugin = settings.remotePlugins[0]
     check(plugin.settings.apiKey === 'embed-key-2', 'settings: the key')
+    check(plugin.settings.surveyEvents === true && plugin.settings.uninstallOnReset === true, `settings: the switches ${JSON.stringify(plugin.settings)}`)
     check(plugin.settings.subscriptions.map((s) => s.name).join(',') === 'Signups,Identify with traits', `settings: ${plugin.settings.subscriptions.map((s) => s.name)}`)
 
     step('CSRF: a post without the session\'s token changes nothing')

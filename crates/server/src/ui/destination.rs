@@ -431,8 +431,28 @@ pub async fn render(
 <p class="hint" id="apiKey-hint">{description}</p>
 <input id="apiKey" name="apiKey" value="{value}" required autocomplete="off" spellcheck="false" aria-describedby="apiKey-hint{described}"{invalid}>
 {errors}</div>
+{switches}
 <div class="actions"><button type="submit">Save settings</button></div>
 </form></section>"#,
+        switches = def
+            .settings
+            .iter()
+            .filter(|x| x.kind == engine::destination::model::FieldType::Boolean)
+            .map(|x| {
+                let on = d.config[x.key]
+                    .as_bool()
+                    .or_else(|| x.default.as_ref().and_then(|v| v.as_bool()))
+                    .unwrap_or(false);
+                format!(
+                    r#"<div class="field"><label><input type="checkbox" name="{key}" value="on"{checked} aria-describedby="{key}-hint"> {label}</label>
+<p class="hint" id="{key}-hint">{description}</p></div>"#,
+                    key = e(x.key),
+                    checked = if on { " checked" } else { "" },
+                    label = e(x.label),
+                    description = e(x.description),
+                )
+            })
+            .collect::<String>(),
         version = d.version,
         label = e(setting.map_or("Embed API Key", |x| x.label)),
         description = e(setting.map_or("", |x| x.description)),
@@ -563,6 +583,15 @@ pub async fn save_settings(
             "destination settings changed",
             |d| {
                 d.config["apiKey"] = json!(key);
+                // Checkboxes: an unchecked one is simply absent from the form.
+                let switches = engine::destination::by_slug(&d.slug)
+                    .map(|x| x.definition.settings.as_slice())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|x| x.kind == engine::destination::model::FieldType::Boolean);
+                for x in switches {
+                    d.config[x.key] = json!(form.text(x.key) == "on");
+                }
                 Ok(())
             },
         )
