@@ -5,42 +5,11 @@
 // endpoint and checks the window.Iterate calls our bundle makes. Prints
 // `server-e2e: ok` or fails with the difference.
 'use strict'
-const { spawn } = require('child_process')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const readline = require('readline')
-const { chromium } = require('playwright-core')
+const { start, api, launch } = require('./serve-support')
 
-const TOKEN = 'e2e-token'
-
-function start(binary, db) {
-  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--demo'], {
-    cwd: path.join(__dirname, '../..'),
-    env: { ...process.env, ITERATE_ACTIONS_ADMIN_TOKEN: TOKEN, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout })
-    lines.once('line', (line) => {
-      const m = /http:\/\/([\d.:]+)\//.exec(line)
-      if (m) resolve({ child, origin: `http://${m[1]}` })
-      else reject(new Error(`unexpected first line: ${line}`))
-    })
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)))
-  })
-}
-
-async function api(origin, method, p, body) {
-  const r = await fetch(origin + '/api/v1' + p, {
-    method,
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  const text = await r.text()
-  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`)
-  return text ? JSON.parse(text) : null
-}
 
 function same(a, b) {
   return JSON.stringify(a) === JSON.stringify(b)
@@ -50,7 +19,7 @@ async function main() {
   const binary = process.argv[2] && path.resolve(process.argv[2])
   if (!binary || !fs.existsSync(binary)) throw new Error('usage: node server-e2e.js <path to iterate-actions>')
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'iterate-e2e-'))
-  const { child, origin } = await start(binary, path.join(tmp, 'e2e.db'))
+  const { child, origin } = await start(binary, path.join(tmp, 'e2e.db'), ['--demo'])
   let context
   try {
     const source = await api(origin, 'POST', '/sources', { name: 'E2E site' })
@@ -70,11 +39,7 @@ async function main() {
       mapping: { name: { '@template': 'Order {{properties.order_id}} ({{properties.plan}})' } }
     })
 
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(tmp, 'profile-')), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    })
+    context = await launch(fs.mkdtempSync(path.join(tmp, 'profile-')))
     const page = await context.newPage()
     const errors = []
     page.on('pageerror', (e) => errors.push(e.message))

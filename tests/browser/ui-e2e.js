@@ -13,45 +13,14 @@
 // results/screenshots/, and at 390 px no page may scroll sideways. Requests to any host
 // but 127.0.0.1 are blocked and reported. Prints `ui-e2e: ok` or fails with the step.
 'use strict'
-const { spawn } = require('child_process')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const readline = require('readline')
-const { chromium } = require('playwright-core')
+const { TOKEN, start, api, launch } = require('./serve-support')
 
-const TOKEN = 'ui-e2e-token'
 const SHOTS = path.join(__dirname, 'results', 'screenshots')
 const WIDE = { width: 1280, height: 900 }
 const NARROW = { width: 390, height: 844 }
-
-function start(binary, db) {
-  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--db', db], {
-    cwd: path.join(__dirname, '../..'),
-    env: { ...process.env, ITERATE_ACTIONS_ADMIN_TOKEN: TOKEN, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout })
-    lines.once('line', (line) => {
-      const m = /http:\/\/([\d.:]+)\//.exec(line)
-      if (m) resolve({ child, origin: `http://${m[1]}` })
-      else reject(new Error(`unexpected first line: ${line}`))
-    })
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)))
-  })
-}
-
-async function api(origin, method, p, body) {
-  const r = await fetch(origin + '/api/v1' + p, {
-    method,
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  const text = await r.text()
-  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`)
-  return text ? JSON.parse(text) : null
-}
 
 function check(cond, message) {
   if (!cond) throw new Error(message)
@@ -72,12 +41,7 @@ async function main() {
   const { child, origin } = await start(binary, path.join(tmp, 'ui.db'))
   let context
   try {
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(tmp, 'profile-')), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      viewport: WIDE,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    })
+    context = await launch(fs.mkdtempSync(path.join(tmp, 'profile-')), { viewport: WIDE })
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin })
     const page = context.pages()[0] || (await context.newPage())
     const errors = []

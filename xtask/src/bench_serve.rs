@@ -24,12 +24,7 @@ fn ensure_tools() -> Result<(), String> {
     if Path::new("/usr/bin/wrk").exists() && Path::new("/usr/sbin/nginx").exists() {
         return Ok(());
     }
-    let install = || run(Command::new("apt-get").args(["install", "-y", "wrk", "nginx", "curl"]));
-    if install().is_err() {
-        run(Command::new("apt-get").arg("update"))?;
-        install()?;
-    }
-    Ok(())
+    crate::apt_install(&["wrk", "nginx", "curl"])
 }
 
 fn curl(args: &[&str]) -> Result<String, String> {

@@ -14,12 +14,7 @@ pub fn ensure_chromium() -> Result<(), String> {
     if Path::new("/usr/bin/chromium").exists() {
         return Ok(());
     }
-    let install = || run(Command::new("apt-get").args(["install", "-y", "chromium"]));
-    if install().is_err() {
-        run(Command::new("apt-get").arg("update"))?;
-        install()?;
-    }
-    Ok(())
+    crate::apt_install(&["chromium"])
 }
 
 pub fn run_all() -> Result<(), String> {

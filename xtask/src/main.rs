@@ -106,13 +106,27 @@ pub fn npm_install() -> Result<(), String> {
     npm_install_in("tests/reference")
 }
 
+/// Installs Debian packages, refreshing the package lists first only when the install
+/// fails without them (a fresh machine has none).
+pub fn apt_install(packages: &[&str]) -> Result<(), String> {
+    let install = || {
+        run(Command::new("apt-get")
+            .args(["install", "-y"])
+            .args(packages))
+    };
+    if install().is_err() {
+        run(Command::new("apt-get").arg("update"))?;
+        install()?;
+    }
+    Ok(())
+}
+
 /// `npm ci` in a folder of this repository (its package-lock.json), skipped when
 /// node_modules already came from that very lockfile; installs Node.js itself from
 /// Debian's packages when the machine has none.
 pub fn npm_install_in(folder: &str) -> Result<(), String> {
     if Command::new("npm").arg("--version").output().is_err() {
-        run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get").args(["install", "-y", "nodejs", "npm"]))?;
+        apt_install(&["nodejs", "npm"])?;
     }
     let dir = root().join(folder);
     let lock = std::fs::read(dir.join("package-lock.json"))

@@ -41,15 +41,7 @@ fn ensure_toolchain() -> Result<PathBuf, String> {
             "installing Debian's Rust for wasm32: {}",
             DEBIAN_PACKAGES.join(" ")
         );
-        let install = || {
-            run(Command::new("apt-get")
-                .args(["install", "-y"])
-                .args(DEBIAN_PACKAGES))
-        };
-        if install().is_err() {
-            run(Command::new("apt-get").arg("update"))?;
-            install()?;
-        }
+        crate::apt_install(DEBIAN_PACKAGES)?;
     }
     std_source().ok_or_else(|| "rust-web-src installed no /usr/src/rustc-*/library".to_string())
 }

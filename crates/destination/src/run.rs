@@ -97,20 +97,13 @@ impl Config {
             if !on {
                 continue;
             }
-            match sub.trigger.matches(event) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    out.skip(sub, format!("the trigger could not be evaluated: {e}"));
+            let payload = match map(sub, event) {
+                Mapped::Unmatched => continue,
+                Mapped::TriggerFailed(reason) | Mapped::MappingFailed(reason) => {
+                    out.skip(sub, reason);
                     continue;
                 }
-            }
-            let payload = match sub.plan.evaluate(event) {
-                Ok(p) => p,
-                Err(e) => {
-                    out.skip(sub, format!("the mapping failed: {e}"));
-                    continue;
-                }
+                Mapped::Payload(p) => p,
             };
             match crate::payload::validate(&action.fields, payload) {
                 Ok(payload) => out
@@ -144,25 +137,20 @@ impl Config {
             .iter()
             .map(|sub| {
                 let action = &definition.actions[sub.action];
+                let mapped = map(sub, event);
                 let mut t = Trace {
                     subscription: sub.id.clone(),
-                    matched: false,
+                    matched: matches!(mapped, Mapped::MappingFailed(_) | Mapped::Payload(_)),
                     payload: None,
                     problems: Vec::new(),
                     calls: Vec::new(),
                 };
-                match sub.trigger.matches(event) {
-                    Ok(true) => t.matched = true,
-                    Ok(false) => return t,
-                    Err(e) => {
-                        t.problems
-                            .push(format!("the trigger could not be evaluated: {e}"));
-                        return t;
+                match mapped {
+                    Mapped::Unmatched => {}
+                    Mapped::TriggerFailed(reason) | Mapped::MappingFailed(reason) => {
+                        t.problems.push(reason)
                     }
-                }
-                match sub.plan.evaluate(event) {
-                    Err(e) => t.problems.push(format!("the mapping failed: {e}")),
-                    Ok(payload) => {
+                    Mapped::Payload(payload) => {
                         match crate::payload::validate(&action.fields, payload.clone()) {
                             Ok(valid) => {
                                 t.calls = (self.destination.perform)(action.key, &valid);
@@ -187,6 +175,28 @@ impl Outcome {
             subscription: sub.id.clone(),
             reason,
         });
+    }
+}
+
+/// How far a subscription got with an event before payload validation.
+enum Mapped {
+    Unmatched,
+    TriggerFailed(String),
+    MappingFailed(String),
+    /// The mapping's output (`None` is `undefined`).
+    Payload(Option<Value>),
+}
+
+/// The trigger, then the mapping: the steps `run` and `trace` share.
+fn map(sub: &crate::config::Subscription, event: &Value) -> Mapped {
+    match sub.trigger.matches(event) {
+        Ok(true) => {}
+        Ok(false) => return Mapped::Unmatched,
+        Err(e) => return Mapped::TriggerFailed(format!("the trigger could not be evaluated: {e}")),
+    }
+    match sub.plan.evaluate(event) {
+        Ok(p) => Mapped::Payload(p),
+        Err(e) => Mapped::MappingFailed(format!("the mapping failed: {e}")),
     }
 }
 

@@ -53,9 +53,12 @@ pub struct AppState {
     pub vendor: Option<PathBuf>,
     pub public_url: Option<String>,
     pub demo_write_key: Option<String>,
-    /// Rendered settings documents by (write key, base URL); emptied by every write.
+    /// The store's write counter ([`store::Store::writes`]).
+    pub store_writes: Arc<std::sync::atomic::AtomicU64>,
+    /// Rendered settings documents by (write key, base URL), each with the write count
+    /// it was rendered at: stale after any write.
     pub settings_cache:
-        std::sync::Mutex<std::collections::HashMap<(String, String), public::Rendered>>,
+        std::sync::Mutex<std::collections::HashMap<(String, String), (u64, public::Rendered)>>,
     /// The web UI's signed-in sessions.
     pub ui: ui::Sessions,
     /// The last events analytics.js delivered per source, for the UI's event tester.
@@ -93,7 +96,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(public::routes())
-        .merge(ui::routes(state.clone()))
+        .merge(ui::routes())
         .fallback(public::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -106,17 +109,7 @@ async fn authorize(State(app): State<Arc<AppState>>, request: Request, next: Nex
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match given {
-        Some(t) if constant_time_eq(t.as_bytes(), app.token.as_bytes()) => {
-            let writes = request.method() != axum::http::Method::GET;
-            let response = next.run(request).await;
-            if writes && response.status().is_success() {
-                // What analytics.js reads may have changed.
-                if let Ok(mut cache) = app.settings_cache.lock() {
-                    cache.clear();
-                }
-            }
-            response
-        }
+        Some(t) if constant_time_eq(t.as_bytes(), app.token.as_bytes()) => next.run(request).await,
         Some(_) => ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -172,6 +165,7 @@ pub fn prepare(o: &Options) -> Result<(Arc<AppState>, bool), String> {
         .vendor_dir
         .clone()
         .filter(|d| d.join("index.js").is_file());
+    let store_writes = store.writes();
     let state = AppState {
         store: Mutex::new(store),
         token,
@@ -179,6 +173,7 @@ pub fn prepare(o: &Options) -> Result<(Arc<AppState>, bool), String> {
         vendor,
         public_url: o.public_url.clone(),
         demo_write_key,
+        store_writes,
         settings_cache: Default::default(),
         ui: Default::default(),
         recent: Default::default(),

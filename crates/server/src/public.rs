@@ -59,7 +59,7 @@ pub struct Rendered {
 
 /// The CDN settings analytics-next loads for a write key: Segment.io (pointed at this
 /// server) and one remote plugin per enabled Iterate destination of that source.
-/// Rendered once per write key and cached until the next write through the API.
+/// Rendered once per write key and cached until the next write to the store.
 async fn settings(
     State(app): State<Arc<AppState>>,
     Path(write_key): Path<String>,
@@ -67,11 +67,13 @@ async fn settings(
 ) -> Response {
     let base = base_url(&app, &headers);
     let key = (write_key, base);
-    let cached = app
-        .settings_cache
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).cloned());
+    // Read before rendering: a write during the render leaves the entry stale.
+    let writes = app.store_writes.load(std::sync::atomic::Ordering::Acquire);
+    let cached = app.settings_cache.lock().ok().and_then(|c| {
+        c.get(&key)
+            .filter(|(at, _)| *at == writes)
+            .map(|(_, r)| r.clone())
+    });
     let rendered = match cached {
         Some(r) => r,
         None => match render(&app, &key.0, &key.1).await {
@@ -81,7 +83,7 @@ async fn settings(
                     if c.len() >= 4096 {
                         c.clear();
                     }
-                    c.insert(key, r.clone());
+                    c.insert(key, (writes, r.clone()));
                 }
                 r
             }

@@ -5,6 +5,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
 
@@ -41,18 +43,37 @@ pub struct Version {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// Bumped by every write, whichever front end made it; readers that cache what they
+    /// derived from the store (the settings analytics.js loads) compare it without
+    /// taking the store's lock.
+    writes: Arc<AtomicU64>,
 }
 
 pub type Result<T> = rusqlite::Result<T>;
 
 impl Store {
+    /// The write counter, to read without the store's lock.
+    pub fn writes(&self) -> Arc<AtomicU64> {
+        self.writes.clone()
+    }
+
+    fn wrote<T>(&self, result: Result<T>) -> Result<T> {
+        if result.is_ok() {
+            self.writes.fetch_add(1, Ordering::Release);
+        }
+        result
+    }
+
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            writes: Arc::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -129,26 +150,24 @@ impl Store {
     }
 
     pub fn insert_source(&self, s: &Source, now: &str) -> Result<()> {
-        self.conn.execute(
+        let done = self.conn.execute(
             "INSERT INTO sources (id, name, write_key, enabled, revision, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![s.id, s.name, s.write_key, s.enabled, s.revision, now],
-        )?;
-        Ok(())
+        );
+        self.wrote(done).map(|_| ())
     }
 
     pub fn update_source(&self, s: &Source) -> Result<()> {
-        self.conn.execute(
+        let done = self.conn.execute(
             "UPDATE sources SET name = ?2, enabled = ?3, revision = ?4 WHERE id = ?1",
             params![s.id, s.name, s.enabled, s.revision],
-        )?;
-        Ok(())
+        );
+        self.wrote(done).map(|_| ())
     }
 
     pub fn delete_source(&self, id: &str) -> Result<bool> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM sources WHERE id = ?1", [id])?
-            > 0)
+        let done = self.conn.execute("DELETE FROM sources WHERE id = ?1", [id]);
+        Ok(self.wrote(done)? > 0)
     }
 
     fn destination_row(r: &rusqlite::Row<'_>) -> Result<Destination> {
@@ -208,14 +227,15 @@ impl Store {
             "INSERT INTO versions (destination_id, n, created_at, author, summary, enabled, config) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![d.id, d.version, now, author, summary, d.enabled, config],
         )?;
-        tx.commit()
+        let done = tx.commit();
+        self.wrote(done)
     }
 
     pub fn delete_destination(&self, id: &str) -> Result<bool> {
-        Ok(self
+        let done = self
             .conn
-            .execute("DELETE FROM destinations WHERE id = ?1", [id])?
-            > 0)
+            .execute("DELETE FROM destinations WHERE id = ?1", [id]);
+        Ok(self.wrote(done)? > 0)
     }
 
     pub fn versions(&self, destination: &str) -> Result<Vec<Version>> {

@@ -19,7 +19,7 @@ pub mod session;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -35,7 +35,7 @@ pub use session::Sessions;
 /// The author of versions written from the UI.
 pub const AUTHOR: &str = "web UI";
 
-pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/ui", get(home))
         .route("/ui/signin", get(signin_page).post(signin))
@@ -88,22 +88,14 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/ui/destinations/{id}/versions/{n}/restore",
             post(history::restore),
         )
-        .layer(axum::middleware::from_fn_with_state(state, guard))
+        .layer(axum::middleware::from_fn(guard))
 }
 
 /// What the browser may do with UI pages: scripts and styles from here only (the
 /// engine's WebAssembly compiled from them), no framing, no inline code, and no
-/// referrer leaving the site. A successful form post may have changed what
-/// analytics.js reads, so the settings cache is emptied, as after API writes.
-async fn guard(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let post = request.method() == Method::POST;
+/// referrer leaving the site.
+async fn guard(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let status = response.status();
-    if post && (status.is_success() || status.is_redirection()) {
-        if let Ok(mut cache) = app.settings_cache.lock() {
-            cache.clear();
-        }
-    }
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,

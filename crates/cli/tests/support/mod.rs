@@ -104,16 +104,29 @@ impl Server {
 
 impl Client {
     pub fn api(&self, method: &str, path: &str, body: Option<Value>) -> Response {
-        let text = body.map(|b| b.to_string());
-        let auth = format!("Bearer {TOKEN}");
-        request(
-            &self.addr,
-            method,
-            &format!("/api/v1{path}"),
-            &[("Authorization", auth.as_str())],
-            text.as_deref().map(str::as_bytes),
-        )
+        api_call(&self.addr, method, path, &[], body)
     }
+}
+
+/// An authorized call of the JSON API at `addr`.
+fn api_call(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Response {
+    let auth = format!("Bearer {TOKEN}");
+    let mut all = vec![("Authorization", auth.as_str())];
+    all.extend_from_slice(headers);
+    let text = body.map(|b| b.to_string());
+    request(
+        addr,
+        method,
+        &format!("/api/v1{path}"),
+        &all,
+        text.as_deref().map(str::as_bytes),
+    )
 }
 
 fn request(
@@ -187,16 +200,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> Response {
-        let auth = format!("Bearer {TOKEN}");
-        let mut all = vec![("Authorization", auth.as_str())];
-        all.extend_from_slice(headers);
-        let text = body.map(|b| b.to_string());
-        self.request(
-            method,
-            &format!("/api/v1{path}"),
-            &all,
-            text.as_deref().map(str::as_bytes),
-        )
+        api_call(&self.addr, method, path, headers, body)
     }
 }
 
