@@ -265,6 +265,7 @@ const INDEX_HTML = `<!doctype html>
 function startServer(bundles) {
   const state = {
     settings: new Map(), // writeKey -> CDN settings
+    beacons: new Map(), // writeKey -> delivery log bodies received (ours only)
     log: [], // served requests of the current scenario
     served: new Map(), // path+search -> responses finished (current scenario)
     origin: null,
@@ -332,6 +333,16 @@ function startServer(bundles) {
         try { entry.payloadType = JSON.parse(body).type || null; } catch (_) { /* not JSON */ }
         return json(res, entry, { success: true });
       }
+      m = /^\/delivery-log\/([^/]+)$/.exec(p);
+      if (m && req.method === 'POST') {
+        // what the delivery log beacons (ours only): recorded per write key
+        entry.category = 'delivery-log';
+        if (!state.beacons.has(m[1])) state.beacons.set(m[1], []);
+        try { state.beacons.get(m[1]).push(JSON.parse(body)); } catch (_) { state.beacons.get(m[1]).push({ unparsable: body }); }
+        entry.status = 202;
+        res.writeHead(202, { 'access-control-allow-origin': '*', 'content-type': 'application/json' });
+        return res.end('{}');
+      }
       m = /^\/analytics-next\/(umd|bundles)\/(.+)$/.exec(p);
       if (m) {
         entry.category = 'analytics-next';
@@ -355,6 +366,11 @@ function startServer(bundles) {
       resolve({ server, state });
     });
   });
+}
+
+// A scenario names the harness's delivery log endpoint as '{deliveryLog}'.
+function withDeliveryLog(settings, url) {
+  return Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v === '{deliveryLog}' ? url : v]));
 }
 
 function cdnSettings(origin, writeKey, bundle, scenario) {
@@ -388,7 +404,7 @@ function cdnSettings(origin, writeKey, bundle, scenario) {
           apiKey: scenario.apiKey === undefined ? 'test-api-key' : scenario.apiKey,
           subscriptions: scenario.subscriptions,
           versionSettings: { componentTypes: [] },
-          ...(scenario.destinationSettings || {})
+          ...withDeliveryLog(scenario.destinationSettings || {}, `${origin}/delivery-log/${writeKey}`)
         }
       },
       {
@@ -655,7 +671,9 @@ async function runScenario(chromium, opts, srv, bundle, scenario, seq) {
   result.destinationGzipBytes = result.destinationFiles.reduce((a, f) => a + f.gzip9, 0);
   result.destination404s = state.log.filter((e) => e.category === 'destination' && e.status !== 200).map((e) => e.path);
   result.segmentApi = state.log.filter((e) => e.category === 'segment-api').map((e) => e.apiType);
+  result.beacons = state.beacons.get(writeKey) || [];
   state.settings.delete(writeKey);
+  state.beacons.delete(writeKey);
 
   // Checks
   const failures = [];

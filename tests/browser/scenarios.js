@@ -120,6 +120,39 @@ function normal(r, expectedCalls) {
 
 const READY = { op: 'ready' };
 
+// Iterate calls as 'command' or 'command:name' strings, in order.
+function callOrder(r) {
+  return r.iterateCalls.map((c) => c.args[0] + (typeof c.args[1] === 'string' ? ':' + c.args[1] : ''));
+}
+function orderIs(r, want) {
+  const got = callOrder(r);
+  return JSON.stringify(got) === JSON.stringify(want) ? [] : [`Iterate calls ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`];
+}
+function consent(prefs) {
+  return { context: { consent: { categoryPreferences: prefs } } };
+}
+const COUNTERS = ['matched', 'skippedTrigger', 'skippedConsent', 'skippedValidation', 'delivered'];
+// The delivery log's counters summed over every beacon, per subscription.
+function beaconTotals(r) {
+  const totals = {};
+  for (const b of r.beacons || []) {
+    for (const c of b.counters || []) {
+      const t = totals[c.subscription] || (totals[c.subscription] = Object.fromEntries(COUNTERS.map((k) => [k, 0])));
+      for (const k of COUNTERS) t[k] += c[k] || 0;
+    }
+  }
+  return totals;
+}
+function totalsAre(r, want) {
+  const got = beaconTotals(r);
+  const out = [];
+  for (const id of new Set([...Object.keys(want), ...Object.keys(got)])) {
+    const w = Object.fromEntries(COUNTERS.map((k) => [k, (want[id] || {})[k] || 0]));
+    if (JSON.stringify(got[id]) !== JSON.stringify(w)) out.push(`delivery counters of ${id}: ${JSON.stringify(got[id] || null)}, expected ${JSON.stringify(w)}`);
+  }
+  return out;
+}
+
 const scenarios = [
   {
     id: 'default-presets',
@@ -438,6 +471,103 @@ const scenarios = [
       if (r.iterateCalls.some((c) => c.args[0] === 'event' && String(c.args[1]).startsWith('Survey'))) out.push('a survey event reached Iterate');
       return [...out, ...noPageErrors(r)];
     }
+  },
+  {
+    id: 'consent',
+    title: 'beyond Segment: consent per destination and per mapping; events wait for consent, revoking it logs out of Iterate',
+    subscriptions: [
+      TRACK_PRESET,
+      IDENTIFY_PRESET,
+      sub('ads-track', 'trackEvent', 'type = "track"', { name: { '@template': 'ads:{{event}}' } }, { consentCategories: ['advertising'] })
+    ],
+    destinationSettings: { consentCategories: ['surveys'] },
+    steps: [
+      READY,
+      { op: 'track', args: ['Before Consent'] },
+      { op: 'identify', args: ['user-c', { plan: 'pro' }] },
+      { op: 'track', args: ['Consent Given', {}, consent({ surveys: true, advertising: false })] },
+      { op: 'track', args: ['No Consent On Event'] },
+      { op: 'track', args: ['Ads Allowed', {}, consent({ surveys: true, advertising: true })] },
+      { op: 'track', args: ['Revoked', {}, consent({ surveys: false, advertising: true })] },
+      { op: 'track', args: ['After Revoke'] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    // Held events go out, in order, once consent arrives; the ads mapping needs its
+    // own category; revoking the destination's category uninstalls Iterate and
+    // stops delivery.
+    oursChecks: (r) => [
+      ...orderIs(r, ['event:Before Consent', 'identify', 'event:Consent Given', 'event:No Consent On Event', 'event:Ads Allowed', 'event:ads:Ads Allowed', 'uninstall']),
+      ...noPageErrors(r)
+    ]
+  },
+  {
+    id: 'consent-denied',
+    title: 'beyond Segment: events held before consent are dropped when consent is denied; at most 100 wait',
+    subscriptions: [TRACK_PRESET],
+    destinationSettings: { consentCategories: ['surveys'], deliveryLogUrl: '{deliveryLog}' },
+    steps: [
+      READY,
+      ...Array.from({ length: 101 }, (_, i) => ({ op: 'track', args: [`Held ${i}`], await: false })),
+      { op: 'track', args: ['Denied', {}, consent({ surveys: false })] },
+      { op: 'track', args: ['Granted', {}, consent({ surveys: true })] },
+      { op: 'dispatch', event: 'pagehide' }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => [
+      ...orderIs(r, ['event:Granted']),
+      // 103 tracks matched; the oldest held one was dropped when the 101st arrived,
+      // the other 100 and "Denied" were refused, "Granted" delivered.
+      ...totalsAre(r, { 'preset-track': { matched: 103, skippedConsent: 102, delivered: 1 } }),
+      ...((r.beacons || []).some((b) => (b.errors || []).some((e) => e.kind === 'consent' && /more than 100 events were waiting/.test(e.reason)))
+        ? [] : ['no delivery log error for the held event dropped from the full queue']),
+      ...noPageErrors(r)
+    ]
+  },
+  {
+    id: 'delivery-log',
+    title: 'beyond Segment: per-mapping counters beaconed to the control plane (matched, trigger, consent, validation, delivered)',
+    subscriptions: [
+      TRACK_PRESET,
+      IDENTIFY_PRESET,
+      sub('needs-plan', 'trackEvent', 'event = "Upgraded"', { name: { '@path': '$.properties.plan' } }),
+      sub('ads-track', 'trackEvent', 'type = "track"', { name: 'ad' }, { consentCategories: ['advertising'] })
+    ],
+    destinationSettings: { deliveryLogUrl: '{deliveryLog}', deliveryLogSampleRate: 1 },
+    steps: [
+      READY,
+      { op: 'track', args: ['Signed Up', {}, consent({ advertising: false })] },
+      { op: 'track', args: ['Upgraded', { plan: 'pro' }] },
+      { op: 'track', args: ['Upgraded', { email: 'private@example.com' }] },
+      { op: 'identify', args: ['user-d', { plan: 'pro' }] },
+      { op: 'dispatch', event: 'pagehide' }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => {
+      const out = totalsAre(r, {
+        'preset-track': { matched: 3, delivered: 3, skippedTrigger: 1 },
+        'preset-identify': { matched: 1, delivered: 1, skippedTrigger: 3 },
+        'needs-plan': { matched: 2, delivered: 1, skippedValidation: 1, skippedTrigger: 2 },
+        'ads-track': { matched: 3, skippedConsent: 3, skippedTrigger: 1 }
+      });
+      const errors = (r.beacons || []).flatMap((b) => b.errors || []);
+      if (!errors.some((e) => e.subscription === 'needs-plan' && e.kind === 'validation' && /name/.test(e.reason))) out.push(`no validation error for needs-plan in ${JSON.stringify(errors)}`);
+      const text = JSON.stringify(r.beacons || []);
+      if (text.includes('private@example.com') || text.includes('user-d')) out.push('a beacon carries event contents');
+      return [...out, ...orderIs(r, ['event:Signed Up', 'event:Upgraded', 'event:pro', 'event:Upgraded', 'identify']), ...noPageErrors(r)];
+    }
+  },
+  {
+    id: 'delivery-log-off',
+    title: 'beyond Segment: a delivery log sample rate of 0 sends nothing',
+    subscriptions: PRESETS,
+    destinationSettings: { deliveryLogUrl: '{deliveryLog}', deliveryLogSampleRate: 0 },
+    steps: [READY, { op: 'track', args: ['Signed Up'] }, { op: 'dispatch', event: 'pagehide' }],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => [
+      ...((r.beacons || []).length === 0 ? [] : [`${r.beacons.length} beacon(s) sent with the sample rate at 0`]),
+      ...orderIs(r, ['event:Signed Up']),
+      ...noPageErrors(r)
+    ]
   },
   {
     id: 'fifty-mappings',

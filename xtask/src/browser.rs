@@ -2,7 +2,9 @@
 //! and the harness's npm packages when missing, builds our bundle, then runs
 //! `tests/browser/run.js --compare` (every scenario with Segment's production bundle
 //! and with ours, recorded calls compared, budget printed),
-//! `tests/browser/server-e2e.js` (analytics-next against `iterate-actions serve`) and
+//! `tests/browser/server-e2e.js` (analytics-next against `iterate-actions serve`),
+//! `tests/browser/delivery-e2e.js` (consent and the delivery log through the server, the
+//! counters a page sends compared with what the API and the UI show) and
 //! `tests/browser/ui-e2e.js` (the web UI walked end to end, screenshots of every page
 //! at 1280 and 390 px in `tests/browser/results/screenshots/`).
 
@@ -31,8 +33,11 @@ pub fn run_all() -> Result<(), String> {
     let e2e = run(Command::new("node")
         .arg(dir.join("server-e2e.js"))
         .arg(root().join("target/debug/iterate-actions")));
+    let delivery = run(Command::new("node")
+        .arg(dir.join("delivery-e2e.js"))
+        .arg(root().join("target/debug/iterate-actions")));
     let ui = run(Command::new("node")
         .arg(dir.join("ui-e2e.js"))
         .arg(root().join("target/debug/iterate-actions")));
-    compare.and(e2e).and(ui)
+    compare.and(e2e).and(delivery).and(ui)
 }

@@ -107,9 +107,12 @@ fn run_answers_every_line_and_goes_on_after_bad_ones() {
         .map(|l| serde_json::from_str(l).expect("an output line is JSON"))
         .collect();
     assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["calls"], json!([["event", "Signed Up"]]));
+    assert_eq!(lines[0]["skipped"], json!([]));
     assert_eq!(
-        lines[0],
-        json!({"calls": [["event", "Signed Up"]], "skipped": []})
+        lines[0]["steps"],
+        json!([{"subscription": "t", "outcome": "delivered"}, {"subscription": "i", "outcome": "trigger"}]),
+        "every subscription says where it stopped"
     );
     assert_eq!(lines[1]["line"], 2);
     assert!(lines[1]["error"].as_str().unwrap().contains("not JSON"));

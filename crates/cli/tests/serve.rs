@@ -685,3 +685,39 @@ fn destination_settings_beyond_the_api_key_reach_the_browser() {
         false
     );
 }
+
+#[test]
+fn a_destination_can_be_created_with_all_its_settings() {
+    let s = start(&temp_db("create-settings"), &[]);
+    let source = create_source(&s, "Site");
+    let create = |settings: Value| {
+        s.api(
+            "POST",
+            "/destinations",
+            Some(
+                json!({"sourceId": source["id"], "slug": "actions-iterate", "settings": settings}),
+            ),
+        )
+    };
+    let made =
+        create(json!({"apiKey": "k", "consentCategories": ["surveys"], "uninstallOnReset": false}));
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    assert_eq!(
+        made.json()["settings"],
+        json!({"apiKey": "k", "consentCategories": ["surveys"], "uninstallOnReset": false})
+    );
+    let unknown = create(json!({"apiKey": "k", "colour": "red"}));
+    assert_error(&unknown, 422, "invalid");
+    assert_eq!(unknown.json()["details"][0]["pointer"], "/settings/colour");
+    let bad = create(json!({"apiKey": "k", "consentCategories": "surveys"}));
+    assert_error(&bad, 422, "invalid");
+    assert_eq!(bad.json()["details"][0]["pointer"], "/consentCategories");
+    assert_eq!(
+        s.api("GET", "/destinations", None)
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "refused creations store nothing"
+    );
+}

@@ -22,6 +22,8 @@ pub mod codes {
     pub const REQUIRED_FIELD: &str = "DEF207";
     pub const DUPLICATE_ID: &str = "DEF208";
     pub const SETTING_TYPE: &str = "DEF209";
+    pub const CONSENT: &str = "DEF210";
+    pub const RANGE: &str = "DEF211";
     pub const ENABLED: &str = "DEF250";
     pub const UNKNOWN_FIELD: &str = "DEF251";
 }
@@ -82,6 +84,9 @@ pub(crate) struct Subscription {
     pub(crate) action: usize,
     pub(crate) trigger: fql::Trigger,
     pub(crate) plan: mapping::Plan,
+    /// The consent categories the visitor must all have granted: the destination's
+    /// and this mapping's own.
+    pub(crate) consent: Vec<String>,
 }
 
 /// A loaded configuration: the sound, enabled subscriptions in the order the
@@ -92,6 +97,9 @@ pub struct Config {
     pub(crate) api_key: String,
     /// The definition's settings other than the API key, with defaults filled in.
     pub(crate) options: Map<String, Value>,
+    /// The destination's consent categories: the `consentCategories` setting and
+    /// Segment's `consentSettings.categories`, together.
+    pub(crate) consent: Vec<String>,
     pub(crate) subscriptions: Vec<Subscription>,
 }
 
@@ -123,6 +131,11 @@ impl Config {
         &self.options
     }
 
+    /// The consent categories the whole destination requires.
+    pub fn consent(&self) -> &[String] {
+        &self.consent
+    }
+
     /// The actions that have at least one runnable subscription, in definition order
     /// (the browser makes one plugin for each).
     pub fn active_actions(&self) -> Vec<&'static str> {
@@ -144,6 +157,7 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
         destination,
         api_key: String::new(),
         options: Map::new(),
+        consent: Vec::new(),
         subscriptions: Vec::new(),
     };
     let Some(settings) = settings.as_object() else {
@@ -160,13 +174,18 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
                 config.api_key = s.clone();
             }
             Some(Value::String(s)) if !s.trim().is_empty() && setting.required => {}
-            Some(v) if !setting.required && !matches_type(v, setting.kind) => {
+            Some(v) if !setting.required && !setting_matches(v, setting) => {
                 problems.push(top(Diagnostic::error(
                     codes::SETTING_TYPE,
                     format!(
-                        "the setting `{}` ({}) must be {}, found {}",
+                        "the setting `{}` ({}) must be {}{}, found {}",
                         setting.key,
                         setting.label,
+                        if setting.multiple {
+                            "an array of which each item is "
+                        } else {
+                            ""
+                        },
                         type_name(setting.kind),
                         kind(v)
                     ),
@@ -198,11 +217,58 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
     {
         let given = settings
             .get(setting.key)
-            .filter(|v| matches_type(v, setting.kind));
+            .filter(|v| setting_matches(v, setting));
         if let Some(v) = given.or(setting.default.as_ref()) {
             config.options.insert(setting.key.to_string(), v.clone());
         }
     }
+    if let Some(rate) = config
+        .options
+        .get("deliveryLogSampleRate")
+        .and_then(Value::as_f64)
+        .filter(|r| !(0.0..=1.0).contains(r))
+    {
+        problems.push(top(Diagnostic::error(
+            codes::RANGE,
+            format!("the setting `deliveryLogSampleRate` (Delivery log sample rate) must be between 0 and 1, found {rate}"),
+        )
+        .with_pointer("/deliveryLogSampleRate")));
+        config
+            .options
+            .insert("deliveryLogSampleRate".into(), Value::from(0));
+    }
+    // The `consentCategories` setting was type-checked above; Segment's place for
+    // them is checked here.
+    let mut consent = Vec::new();
+    for found in [
+        categories(
+            config.options.get("consentCategories"),
+            "/consentCategories",
+        ),
+        categories(
+            settings
+                .get("consentSettings")
+                .and_then(|c| c.get("categories")),
+            "/consentSettings/categories",
+        ),
+    ] {
+        match found {
+            Ok(more) => consent.extend(more),
+            Err(d) => problems.push(top(d)),
+        }
+    }
+    if settings
+        .get("consentSettings")
+        .is_some_and(|c| !c.is_object() && !c.is_null())
+    {
+        problems.push(top(Diagnostic::error(
+            codes::CONSENT,
+            "`consentSettings` must be an object such as {\"categories\": [\"C0001\"]}",
+        )
+        .with_pointer("/consentSettings")));
+    }
+    dedup(&mut consent);
+    config.consent = consent;
     let parsed;
     let subscriptions: &[Value] = match settings.get("subscriptions") {
         None | Some(Value::Null) => &[],
@@ -278,7 +344,11 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
             );
         }
         match load_one(destination, raw, &at, &sub_ref.id, &mut report) {
-            Some(sub) if is_enabled(raw, &at, &mut report) => loaded.push((index, sub)),
+            Some(mut sub) if is_enabled(raw, &at, &mut report) => {
+                sub.consent.splice(0..0, config.consent.iter().cloned());
+                dedup(&mut sub.consent);
+                loaded.push((index, sub))
+            }
             _ => {}
         }
     }
@@ -456,15 +526,60 @@ fn load_one(
             }
         }
     }
+    // Beyond Segment: categories this one mapping requires.
+    let consent = match categories(
+        obj.get("consentCategories"),
+        &format!("{at}/consentCategories"),
+    ) {
+        Ok(c) => c,
+        Err(d) => {
+            report(d, None);
+            sound = false;
+            Vec::new()
+        }
+    };
     match (action, trigger, plan) {
         (Some(action), Some(trigger), Some(plan)) if sound => Some(Subscription {
             id: id.to_string(),
             action,
             trigger,
             plan,
+            consent,
         }),
         _ => None,
     }
+}
+
+/// Consent category ids at `at`: absent or null is none; anything but an array of
+/// non-empty strings is an error naming the bad item.
+fn categories(value: Option<&Value>, at: &str) -> Result<Vec<String>, Diagnostic> {
+    let wrong = |pointer: String, found: &str| {
+        Diagnostic::error(
+            codes::CONSENT,
+            format!("consent categories must be an array of category ids (non-empty strings), found {found}"),
+        )
+        .with_pointer(pointer)
+        .with_help("for example [\"C0002\", \"analytics\"]")
+    };
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
+                Value::String(_) => Err(wrong(format!("{at}/{i}"), "an empty string")),
+                other => Err(wrong(format!("{at}/{i}"), kind(other))),
+            })
+            .collect(),
+        Some(other) => Err(wrong(at.to_string(), kind(other))),
+    }
+}
+
+/// Removes repeated items, keeping the first of each.
+fn dedup(items: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|c| seen.insert(c.clone()));
 }
 
 /// Moves a mapping diagnostic's pointer under `base`.
@@ -491,6 +606,15 @@ fn top(diagnostic: Diagnostic) -> Problem {
         subscription: None,
         diagnostic,
         source: None,
+    }
+}
+
+fn setting_matches(v: &Value, setting: &crate::model::Setting) -> bool {
+    match v {
+        Value::Array(items) if setting.multiple => {
+            items.iter().all(|item| matches_type(item, setting.kind))
+        }
+        _ => !setting.multiple && matches_type(v, setting.kind),
     }
 }
 

@@ -19,7 +19,7 @@ pub mod run;
 
 pub use config::{load, Config, Loaded, Problem, SubscriptionRef, MAX_SUBSCRIPTIONS};
 pub use model::Definition;
-pub use run::{Outcome, Skip, Trace};
+pub use run::{consented, Outcome, RunOptions, Skip, Step, Stop, Trace};
 
 use std::sync::OnceLock;
 

@@ -33,6 +33,9 @@ pub struct Setting {
     #[serde(rename = "type")]
     pub kind: FieldType,
     pub required: bool,
+    /// An array of `kind` values.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub multiple: bool,
     /// The value when the settings leave it out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,

@@ -14,7 +14,45 @@ const HOOKS: &[&str] = &["track", "page", "identify", "group", "alias"];
 pub struct Outcome {
     /// `window.Iterate(...)` argument lists, in call order.
     pub calls: Vec<Value>,
+    /// The subscriptions that failed on the event (a trigger that could not be
+    /// evaluated, a mapping that failed, an invalid payload), each with its reason.
     pub skipped: Vec<Skip>,
+    /// Where each subscription that saw the event stopped, in run order (the
+    /// browser's delivery log counts these).
+    pub steps: Vec<Step>,
+}
+
+/// How far one subscription got with one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub subscription: String,
+    pub outcome: Stop,
+    /// Why, for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Where a subscription stopped: at its trigger (not selected, or the trigger failed),
+/// at consent (denied, or not known yet: held), at its mapping or payload validation,
+/// or it delivered its calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stop {
+    Trigger,
+    Consent,
+    Held,
+    Validation,
+    Delivered,
+}
+
+/// How to run: which subscriptions, and the consent to assume for an event that
+/// carries none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions<'a> {
+    /// Only the subscriptions with these ids (the held ones, when consent arrives).
+    pub only: Option<&'a [String]>,
+    /// `categoryPreferences` known from earlier events, used when the event has none.
+    pub consent: Option<&'a serde_json::Map<String, Value>>,
 }
 
 /// A subscription whose trigger selected the event but which made no call.
@@ -46,19 +84,36 @@ impl Config {
     /// Like [`Config::run`], for one action's subscriptions only: what the browser's
     /// plugin for that action does.
     pub fn run_action(&self, action: &str, event: &Value) -> Result<Outcome, NotAnEvent> {
-        match self
+        self.run_action_with(action, event, RunOptions::default())
+    }
+
+    /// Like [`Config::run_action`], with [`RunOptions`].
+    pub fn run_action_with(
+        &self,
+        action: &str,
+        event: &Value,
+        options: RunOptions<'_>,
+    ) -> Result<Outcome, NotAnEvent> {
+        let index = self
             .destination
             .definition
             .actions
             .iter()
             .position(|a| a.key == action)
-        {
-            Some(index) => self.run_some(event, Some(index)),
-            None => self.run_some(event, Some(usize::MAX)),
-        }
+            .unwrap_or(usize::MAX);
+        self.run_with(event, Some(index), options)
     }
 
     fn run_some(&self, event: &Value, only: Option<usize>) -> Result<Outcome, NotAnEvent> {
+        self.run_with(event, only, RunOptions::default())
+    }
+
+    fn run_with(
+        &self,
+        event: &Value,
+        only: Option<usize>,
+        options: RunOptions<'_>,
+    ) -> Result<Outcome, NotAnEvent> {
         let Some(fields) = event.as_object() else {
             return Err(NotAnEvent(match event {
                 Value::Array(_) => "an array",
@@ -78,12 +133,14 @@ impl Config {
         }
         let definition = &self.destination.definition;
         let integrations = fields.get("integrations").and_then(Value::as_object);
+        let preferences = event
+            .pointer("/context/consent/categoryPreferences")
+            .and_then(Value::as_object)
+            .or(options.consent);
         let mut allowed: Option<(usize, bool)> = None;
-        for sub in self
-            .subscriptions
-            .iter()
-            .filter(|s| only.is_none_or(|a| a == s.action))
-        {
+        for sub in self.subscriptions.iter().filter(|s| {
+            only.is_none_or(|a| a == s.action) && options.only.is_none_or(|ids| ids.contains(&s.id))
+        }) {
             let action = &definition.actions[sub.action];
             let on = match allowed {
                 Some((a, on)) if a == sub.action => on,
@@ -97,19 +154,50 @@ impl Config {
             if !on {
                 continue;
             }
-            let payload = match map(sub, event) {
-                Mapped::Unmatched => continue,
-                Mapped::TriggerFailed(reason) | Mapped::MappingFailed(reason) => {
-                    out.skip(sub, reason);
+            match sub.trigger.matches(event) {
+                Ok(true) => {}
+                Ok(false) => {
+                    out.step(sub, Stop::Trigger, None);
                     continue;
                 }
-                Mapped::Payload(p) => p,
+                Err(e) => {
+                    out.fail(
+                        sub,
+                        Stop::Trigger,
+                        format!("the trigger could not be evaluated: {e}"),
+                    );
+                    continue;
+                }
+            }
+            match consented(&sub.consent, preferences) {
+                Some(true) => {}
+                Some(false) => {
+                    out.step(sub, Stop::Consent, None);
+                    continue;
+                }
+                None => {
+                    out.step(sub, Stop::Held, None);
+                    continue;
+                }
+            }
+            let payload = match sub.plan.evaluate(event) {
+                Ok(p) => p,
+                Err(e) => {
+                    out.fail(sub, Stop::Validation, format!("the mapping failed: {e}"));
+                    continue;
+                }
             };
             match crate::payload::validate(&action.fields, payload) {
-                Ok(payload) => out
-                    .calls
-                    .extend((self.destination.perform)(action.key, &payload)),
-                Err(problems) => out.skip(sub, format!("invalid payload: {}", problems.join(" "))),
+                Ok(payload) => {
+                    out.calls
+                        .extend((self.destination.perform)(action.key, &payload));
+                    out.step(sub, Stop::Delivered, None);
+                }
+                Err(problems) => out.fail(
+                    sub,
+                    Stop::Validation,
+                    format!("invalid payload: {}", problems.join(" ")),
+                ),
             }
         }
         Ok(out)
@@ -153,7 +241,22 @@ impl Config {
                     Mapped::Payload(payload) => {
                         match crate::payload::validate(&action.fields, payload.clone()) {
                             Ok(valid) => {
-                                t.calls = (self.destination.perform)(action.key, &valid);
+                                let preferences = event
+                                    .pointer("/context/consent/categoryPreferences")
+                                    .and_then(Value::as_object);
+                                match consented(&sub.consent, preferences) {
+                                    Some(true) => {
+                                        t.calls = (self.destination.perform)(action.key, &valid)
+                                    }
+                                    Some(false) => t.problems.push(format!(
+                                        "not sent: consent is required for {}, and the event's context.consent.categoryPreferences does not grant all of them",
+                                        sub.consent.join(", ")
+                                    )),
+                                    None => t.problems.push(format!(
+                                        "held: consent is required for {}, and the event carries no context.consent.categoryPreferences (the browser waits for them)",
+                                        sub.consent.join(", ")
+                                    )),
+                                }
                                 t.payload = Some(valid);
                             }
                             Err(problems) => {
@@ -170,12 +273,39 @@ impl Config {
 }
 
 impl Outcome {
-    fn skip(&mut self, sub: &crate::config::Subscription, reason: String) {
+    fn step(&mut self, sub: &crate::config::Subscription, outcome: Stop, reason: Option<String>) {
+        self.steps.push(Step {
+            subscription: sub.id.clone(),
+            outcome,
+            reason,
+        });
+    }
+
+    /// A failure: a step with its reason, and a skip.
+    fn fail(&mut self, sub: &crate::config::Subscription, outcome: Stop, reason: String) {
+        self.step(sub, outcome, Some(reason.clone()));
         self.skipped.push(Skip {
             subscription: sub.id.clone(),
             reason,
         });
     }
+}
+
+/// Segment's consent rule, per mapping: every required category must be `true` in
+/// the preferences (an empty object grants nothing); no required category needs no
+/// consent. `None` when categories are required and no preferences are known.
+pub fn consented(
+    required: &[String],
+    preferences: Option<&serde_json::Map<String, Value>>,
+) -> Option<bool> {
+    if required.is_empty() {
+        return Some(true);
+    }
+    preferences.map(|p| {
+        required
+            .iter()
+            .all(|c| p.get(c) == Some(&Value::Bool(true)))
+    })
 }
 
 /// How far a subscription got with an event before payload validation.

@@ -346,3 +346,233 @@ fn show_survey_and_response_properties_extend_iterates_api() {
     );
     assert_eq!(wrong.config.options()["uninstallOnReset"], json!(true));
 }
+
+/// The outcome of each subscription, as `[id, outcome]` pairs.
+fn steps(l: &Loaded, event: &Value, options: destination::RunOptions<'_>) -> Vec<(String, String)> {
+    let outcome = l
+        .config
+        .run_action_with("trackEvent", event, options)
+        .expect("an object event runs");
+    outcome
+        .steps
+        .iter()
+        .map(|s| {
+            let v = json!(s);
+            (
+                s.subscription.clone(),
+                v["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn every_subscription_reports_where_it_stopped() {
+    let l = loaded(vec![
+        sub(
+            "signup",
+            "event = \"Signed Up\"",
+            "trackEvent",
+            json!({"name": {"@path": "$.event"}}),
+        ),
+        sub(
+            "other",
+            "event = \"Other\"",
+            "trackEvent",
+            json!({"name": {"@path": "$.event"}}),
+        ),
+        sub(
+            "bad",
+            "type = \"track\"",
+            "trackEvent",
+            json!({"name": {"@path": "$.properties.missing"}}),
+        ),
+    ]);
+    let event = json!({"type": "track", "event": "Signed Up"});
+    assert_eq!(
+        steps(&l, &event, Default::default()),
+        pairs(&[
+            ("signup", "delivered"),
+            ("other", "trigger"),
+            ("bad", "validation")
+        ])
+    );
+    let outcome = l.config.run(&event).unwrap();
+    let bad = outcome
+        .steps
+        .iter()
+        .find(|s| s.subscription == "bad")
+        .unwrap();
+    assert!(bad.reason.as_deref().unwrap().contains("'name'"), "{bad:?}");
+    assert_eq!(outcome.skipped.len(), 1, "only failures are skips");
+}
+
+#[test]
+fn consent_is_required_per_destination_and_per_mapping() {
+    let settings = json!({
+        "apiKey": "k",
+        "consentCategories": ["analytics"],
+        "consentSettings": {"categories": ["surveys", "analytics"]},
+        "subscriptions": [
+            sub("all", "type = \"track\"", "trackEvent", json!({"name": {"@path": "$.event"}})),
+            {"id": "ads", "name": "Ads", "enabled": true, "subscribe": "type = \"track\"", "partnerAction": "trackEvent",
+             "mapping": {"name": "ad"}, "consentCategories": ["advertising"]},
+        ]
+    });
+    let l = load(iterate(), &settings);
+    assert_eq!(l.problems, []);
+    assert_eq!(
+        l.config.consent(),
+        ["analytics", "surveys"],
+        "both places, once each"
+    );
+    let with = |prefs: Value| json!({"type": "track", "event": "E", "context": {"consent": {"categoryPreferences": prefs}}});
+
+    let granted = with(json!({"analytics": true, "surveys": true, "advertising": true}));
+    assert_eq!(
+        steps(&l, &granted, Default::default()),
+        pairs(&[("all", "delivered"), ("ads", "delivered")])
+    );
+    let no_ads = with(json!({"analytics": true, "surveys": true, "advertising": false}));
+    assert_eq!(
+        steps(&l, &no_ads, Default::default()),
+        pairs(&[("all", "delivered"), ("ads", "consent")])
+    );
+    assert_eq!(calls(&l, no_ads), json!([["event", "E"]]));
+    // Segment's rule: a category must be `true`; missing or truthy-but-not-true is not consent,
+    // and an empty object grants nothing.
+    let partial = with(json!({"analytics": true, "surveys": 1, "advertising": true}));
+    assert_eq!(
+        steps(&l, &partial, Default::default()),
+        pairs(&[("all", "consent"), ("ads", "consent")])
+    );
+    assert_eq!(
+        steps(&l, &with(json!({})), Default::default()),
+        pairs(&[("all", "consent"), ("ads", "consent")])
+    );
+
+    // No preferences on the event: held, unless preferences are known from earlier.
+    let unknown = json!({"type": "track", "event": "E"});
+    assert_eq!(
+        steps(&l, &unknown, Default::default()),
+        pairs(&[("all", "held"), ("ads", "held")])
+    );
+    assert_eq!(calls(&l, unknown.clone()), json!([]));
+    let known = json!({"analytics": true, "surveys": true})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let only = vec!["ads".to_string()];
+    let o = destination::RunOptions {
+        only: None,
+        consent: Some(&known),
+    };
+    assert_eq!(
+        steps(&l, &unknown, o),
+        pairs(&[("all", "delivered"), ("ads", "consent")])
+    );
+    let o = destination::RunOptions {
+        only: Some(&only),
+        consent: Some(&known),
+    };
+    assert_eq!(
+        steps(&l, &unknown, o),
+        pairs(&[("ads", "consent")]),
+        "only the ids asked for"
+    );
+    // The event's own preferences win over the known ones.
+    let o = destination::RunOptions {
+        only: None,
+        consent: Some(&known),
+    };
+    assert_eq!(
+        steps(&l, &with(json!({})), o),
+        pairs(&[("all", "consent"), ("ads", "consent")])
+    );
+
+    // Without categories anywhere, nothing waits for consent (Segment's behaviour).
+    let free = loaded(presets());
+    assert_eq!(
+        steps(
+            &free,
+            &json!({"type": "track", "event": "E"}),
+            Default::default()
+        ),
+        pairs(&[("t", "delivered")])
+    );
+}
+
+#[test]
+fn bad_consent_categories_and_sample_rates_are_reported_with_their_place() {
+    let settings = json!({
+        "apiKey": "k",
+        "consentCategories": "analytics",
+        "consentSettings": {"categories": ["ok", ""]},
+        "deliveryLogSampleRate": 2,
+        "subscriptions": [
+            {"id": "s", "name": "S", "enabled": true, "subscribe": "type = \"track\"", "partnerAction": "trackEvent",
+             "mapping": {"name": "x"}, "consentCategories": ["fine", 7]},
+        ]
+    });
+    let l = load(iterate(), &settings);
+    let found: Vec<(&str, Option<&str>)> = l
+        .problems
+        .iter()
+        .map(|p| (p.diagnostic.code, p.diagnostic.pointer.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("DEF209", Some("/consentCategories")),
+            ("DEF211", Some("/deliveryLogSampleRate")),
+            ("DEF210", Some("/consentSettings/categories/1")),
+            ("DEF210", Some("/subscriptions/0/consentCategories/1")),
+        ]
+    );
+    assert!(l.errors().count() == 4);
+    assert_eq!(
+        l.config.options()["deliveryLogSampleRate"],
+        json!(0),
+        "out of range: off"
+    );
+    assert_eq!(
+        l.config.active_actions(),
+        Vec::<&str>::new(),
+        "the mapping with bad categories is not run"
+    );
+    let fine = load(iterate(), &json!({"apiKey": "k"}));
+    assert_eq!(fine.config.options()["deliveryLogSampleRate"], json!(1));
+    assert_eq!(fine.config.options()["consentCategories"], json!([]));
+}
+
+#[test]
+fn the_tester_trace_says_when_consent_stops_a_mapping() {
+    let settings = json!({"apiKey": "k", "consentCategories": ["surveys"], "subscriptions": [
+        sub("t", "type = \"track\"", "trackEvent", json!({"name": {"@path": "$.event"}}))
+    ]});
+    let l = load(iterate(), &settings);
+    let trace = |event: Value| l.config.trace(&event).remove(0);
+    let held = trace(json!({"type": "track", "event": "E"}));
+    assert_eq!(held.calls, Vec::<Value>::new());
+    assert!(
+        held.problems[0].starts_with("held: consent is required for surveys"),
+        "{held:?}"
+    );
+    let denied = trace(
+        json!({"type": "track", "event": "E", "context": {"consent": {"categoryPreferences": {"surveys": false}}}}),
+    );
+    assert!(denied.problems[0].starts_with("not sent"), "{denied:?}");
+    assert_eq!(denied.payload, Some(json!({"name": "E"})));
+    let granted = trace(
+        json!({"type": "track", "event": "E", "context": {"consent": {"categoryPreferences": {"surveys": true}}}}),
+    );
+    assert_eq!(granted.calls, vec![json!(["event", "E"])]);
+    assert_eq!(granted.problems, Vec::<String>::new());
+}

@@ -17,6 +17,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("DEF207", "a mapping with no value for a field its action requires"),
     ("DEF208", "two subscriptions with the same id"),
     ("DEF209", "a setting whose value has the wrong type, such as text where true or false belongs"),
+    ("DEF210", "consent categories (`consentCategories`, `consentSettings.categories`) that are not an array of non-empty strings"),
+    ("DEF211", "a number setting outside its range, such as a sample rate above 1"),
     ("DEF250", "`enabled` that is not true or false, read as JavaScript truthiness"),
     ("DEF251", "a mapping key that names no field of its action, so its value is dropped"),
     // Trigger errors: the reference rejects these triggers (they never match).
@@ -43,6 +45,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("FQL057", "a condition whose evaluation throws in the reference when it is reached"),
     ("FQL058", "a literal that is compared as text although it looks like a number or boolean"),
     ("FQL059", "a `!=`/`!contains`/`!match` that is false for missing and non-text values"),
+    ("FQL060", "`and`/`or` with no condition on one side (leading, trailing or doubled), which the reference ignores"),
     // Mapping errors: the reference's `validate` (or `transform` before it) rejects these.
     ("MAP101", "an `@` key that names no mapping directive"),
     ("MAP102", "a directive object with more than one key besides `_metadata`"),

@@ -228,11 +228,15 @@ impl<'s> Parser<'s> {
         let mut conjunctions: Vec<(Conj, Span)> = Vec::new();
         let mut skipped: Vec<Span> = Vec::new();
         let mut skipped_first: Option<Token> = None;
+        // A conjunction not yet followed by anything, and whether anything came before.
+        let mut dangling: Option<Span> = None;
+        let mut started = false;
 
         while let Some(token) = tokens.pop_front() {
             if token.kind == Kind::Eos {
                 break;
             }
+            let before = nodes.len();
             let mut used = false;
             if token.kind == Kind::Ident {
                 match root_of(&token.value) {
@@ -346,8 +350,20 @@ impl<'s> Parser<'s> {
                     Conj::And
                 };
                 conjunctions.push((conj, token.span));
+                if !started || dangling.is_some() {
+                    self.dangling_conjunction(token.span, "before it");
+                }
+                dangling = Some(token.span);
                 used = true;
+            } else if used || nodes.len() > before {
+                dangling = None;
             }
+            if !used {
+                // Skipped words have their own warning; a conjunction next to them is
+                // not reported again.
+                dangling = None;
+            }
+            started = true;
             if used {
                 self.flush_skipped(&mut skipped, &mut skipped_first);
             } else {
@@ -358,6 +374,9 @@ impl<'s> Parser<'s> {
             }
         }
         self.flush_skipped(&mut skipped, &mut skipped_first);
+        if let Some(span) = dangling.filter(|_| !nodes.is_empty()) {
+            self.dangling_conjunction(span, "after it");
+        }
 
         if nodes.len() > 1 {
             self.warn_precedence(&conjunctions, conj, nodes.len());
@@ -398,6 +417,21 @@ impl<'s> Parser<'s> {
             Diagnostic::warning("FQL052", message)
                 .with_label(span, "ignored by the reference")
                 .with_help(help),
+        );
+    }
+
+    /// A conjunction with no condition on one side: the reference ignores it.
+    fn dangling_conjunction(&mut self, span: Span, side: &str) {
+        let word = self.slice(span).to_string();
+        self.warnings.push(
+            Diagnostic::warning(
+                "FQL060",
+                format!("`{word}` has no condition {side}, so it joins nothing and is ignored"),
+            )
+            .with_label(span, "joins nothing")
+            .with_help(format!(
+                "remove this `{word}`, or add the condition it should join"
+            )),
         );
     }
 

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (bearer token). Every write is validated by the engine
 //! first and changes nothing when refused; every change to a destination is a version.
 
+use crate::delivery;
 use crate::error::ApiError;
 use crate::ops::{self, load_destination, position, wrong};
 use crate::store::{Destination, Source};
@@ -48,6 +49,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/destinations/{id}/test", post(test_event))
         .route("/destinations/{id}/config", get(get_config).put(put_config))
         .route("/destinations/{id}/versions", get(list_versions))
+        .route("/destinations/{id}/delivery", get(delivery_report))
         .route(
             "/destinations/{id}/versions/{n}/restore",
             post(restore_version),
@@ -56,17 +58,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// A JSON object body, or the error that says what is wrong with it.
 fn object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, ApiError> {
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body is larger than {} bytes", crate::MAX_BODY),
-            )
-        } else {
-            ApiError::bad_request(format!("cannot read the body: {e}"))
-        }
-    })?;
+    let bytes = body.map_err(|e| ApiError::unreadable(e, crate::MAX_BODY))?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::bad_request("the body must be a JSON object")),
@@ -233,26 +225,22 @@ async fn create_destination(
     if destination::by_slug(&slug).is_none() {
         return Err(wrong("slug", "names no destination in the catalog"));
     }
-    let api_key = match field(&body, "settings") {
-        Some(Value::Object(s)) => string(s, "apiKey", true).map_err(|_| {
-            wrong(
-                "settings/apiKey",
-                "is required and must be a non-empty string",
-            )
-        })?,
+    let settings = match field(&body, "settings") {
+        Some(Value::Object(s)) => {
+            string(s, "apiKey", true).map_err(|_| {
+                wrong(
+                    "settings/apiKey",
+                    "is required and must be a non-empty string",
+                )
+            })?;
+            s.clone()
+        }
         Some(_) => return Err(wrong("settings", "must be an object")),
         None => return Err(wrong("settings/apiKey", "is required")),
     };
     let enabled = boolean(&body, "enabled")?.unwrap_or(true);
-    let d = ops::create_destination(
-        &app,
-        source_id,
-        slug,
-        api_key.unwrap_or_default(),
-        enabled,
-        &author(&headers),
-    )
-    .await?;
+    let d = ops::create_destination(&app, source_id, slug, settings, enabled, &author(&headers))
+        .await?;
     Ok(with_etag(
         StatusCode::CREATED,
         d.version,
@@ -358,6 +346,26 @@ fn mapping_fields(body: &Map<String, Value>, base: Option<&Value>) -> Result<Val
     match field(body, "mapping") {
         Some(v @ Value::Object(_)) => m["mapping"] = v.clone(),
         Some(_) => return Err(wrong("mapping", "must be an object")),
+        None => {}
+    }
+    // Beyond Segment: the consent categories this mapping also requires; `[]` removes them.
+    match field(body, "consentCategories") {
+        Some(Value::Array(c)) if c.is_empty() => {
+            if let Some(o) = m.as_object_mut() {
+                o.remove("consentCategories");
+            }
+        }
+        Some(v @ Value::Array(c))
+            if c.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())) =>
+        {
+            m["consentCategories"] = v.clone();
+        }
+        Some(_) => {
+            return Err(wrong(
+                "consentCategories",
+                "must be an array of consent category ids (non-empty strings)",
+            ))
+        }
         None => {}
     }
     Ok(m)
@@ -488,4 +496,25 @@ async fn restore_version(
     let n: i64 = n.parse().map_err(|_| ApiError::not_found("version", &n))?;
     let d = ops::restore_version(&app, &id, n, if_match(&headers), &author(&headers)).await?;
     Ok(with_etag(StatusCode::OK, d.version, destination_json(&d)))
+}
+
+/// The browser delivery log of a destination over the last `hours` (1 to 720, 24 when
+/// absent): per mapping, totals and a series of per-minute (up to 6 hours) or hourly
+/// buckets; and the last errors pages reported.
+async fn delivery_report(
+    State(app): Shared,
+    Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> ApiResult {
+    let given = query
+        .iter()
+        .find(|(k, _)| k == "hours")
+        .map(|(_, v)| v.as_str());
+    let hours = delivery::hours(given)?;
+    let store = app.store.lock().await;
+    let d = store
+        .destination(&id)?
+        .ok_or_else(|| ApiError::not_found("destination", &id))?;
+    let report = delivery::report(&store, &d, hours, crate::util::unix_now())?;
+    Ok(Json(report.to_json()).into_response())
 }

@@ -1,5 +1,6 @@
 //! The one error shape of the API: `{"code", "message", "details": [...]}`.
 
+use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -32,6 +33,19 @@ impl ApiError {
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// A body that could not be read: larger than `limit` bytes (413), or broken.
+    pub fn unreadable(e: BytesRejection, limit: usize) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is larger than {limit} bytes"),
+            )
+        } else {
+            ApiError::bad_request(format!("cannot read the body: {e}"))
+        }
     }
 
     pub fn invalid(message: impl Into<String>, details: Vec<Value>) -> ApiError {

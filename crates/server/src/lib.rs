@@ -1,8 +1,10 @@
 //! The control plane: `iterate-actions serve`. SQLite storage ([`store`]), the JSON API
 //! under `/api/v1` ([`api`], bearer token), and what browsers read without a token
-//! ([`public`]): the settings analytics.js loads, the destination bundle, the demo.
+//! ([`public`]): the settings analytics.js loads, the destination bundle, the demo, and
+//! the delivery log pages report to ([`delivery`]).
 
 pub mod api;
+pub mod delivery;
 mod error;
 mod ops;
 pub mod public;
@@ -63,6 +65,8 @@ pub struct AppState {
     pub ui: ui::Sessions,
     /// The last events analytics.js delivered per source, for the UI's event tester.
     pub recent: public::Recent,
+    /// The delivery log's rate limit per destination ([`delivery::Limit::DEFAULT`]).
+    pub delivery_limit: delivery::Limiter,
 }
 
 fn read_bundle(dir: &std::path::Path) -> Option<Bundle> {
@@ -177,6 +181,7 @@ pub fn prepare(o: &Options) -> Result<(Arc<AppState>, bool), String> {
         settings_cache: Default::default(),
         ui: Default::default(),
         recent: Default::default(),
+        delivery_limit: Default::default(),
     };
     Ok((Arc::new(state), fresh))
 }

@@ -91,14 +91,23 @@ pub async fn create_destination(
     app: &AppState,
     source_id: String,
     slug: String,
-    api_key: String,
+    settings: serde_json::Map<String, Value>,
     enabled: bool,
     author: &str,
 ) -> Result<Destination, ApiError> {
     let dest = destination::by_slug(&slug)
         .ok_or_else(|| wrong("slug", "names no destination in the catalog"))?;
-    let mut config =
-        json!({"apiKey": api_key, "subscriptions": dest.definition.preset_subscriptions()});
+    let mut config = json!({"subscriptions": dest.definition.preset_subscriptions()});
+    for (key, value) in settings {
+        // Only the definition's settings; the engine checks their values.
+        if !dest.definition.settings.iter().any(|s| s.key == key) {
+            return Err(wrong(
+                &format!("settings/{key}"),
+                "names no setting of this destination",
+            ));
+        }
+        config[key.as_str()] = value;
+    }
     if let Some(subs) = config["subscriptions"].as_array_mut() {
         for s in subs {
             s["id"] = json!(random_hex(8));

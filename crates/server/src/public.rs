@@ -1,11 +1,13 @@
 //! What browsers read without a token: the settings analytics.js fetches, the
-//! destination bundle, the demo page, and a sink for analytics.js's own deliveries
-//! (which keeps the last few events of each source in memory for the web UI's tester).
+//! destination bundle, the demo page, a sink for analytics.js's own deliveries
+//! (which keeps the last few events of each source in memory for the web UI's tester),
+//! and the delivery log's intake ([`crate::delivery`]).
 
+use crate::delivery::{self, MAX_BATCH_BODY};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,11 +21,20 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/projects/{write_key}/settings", get(settings))
         .route("/bundles/iterate/{hash}/{file}", get(bundle))
         .route("/vendor/analytics-next/{file}", get(vendor))
+        // Where analytics-next fetches its lazy chunks, given `_cdn` (the demo page's).
+        .route("/analytics-next/bundles/{file}", get(vendor))
         .route("/demo", get(demo))
         .route("/v1/{kind}", post(ingest))
+        .route(
+            "/v1/projects/{write_key}/destinations/{id}/delivery",
+            post(delivery::receive)
+                .options(delivery::preflight)
+                .layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
+        )
 }
 
-fn cors(mut r: Response) -> Response {
+/// Lets pages of any origin read the answer.
+pub(crate) fn cors(mut r: Response) -> Response {
     r.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
@@ -50,6 +61,9 @@ pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// The remote plugin's name (and `creationName`) in settings documents, as Segment names it.
+pub const PLUGIN: &str = "Iterate Web (Actions)";
+
 /// A settings document as served: its body and ETag.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -58,7 +72,10 @@ pub struct Rendered {
 }
 
 /// The CDN settings analytics-next loads for a write key: Segment.io (pointed at this
-/// server) and one remote plugin per enabled Iterate destination of that source.
+/// server) and one remote plugin per enabled Iterate destination of that source, each
+/// with the address its delivery log goes to (`deliveryLogUrl`). Consent categories
+/// also go where Segment puts them, `integrations["Iterate Web (Actions)"]
+/// .consentSettings.categories`, which analytics.js merges over the plugin's settings.
 /// Rendered once per write key and cached until the next write to the store.
 async fn settings(
     State(app): State<Arc<AppState>>,
@@ -126,9 +143,12 @@ async fn render(app: &AppState, write_key: &str, base: &str) -> Result<Option<Re
         Some(b) => format!("{base}/bundles/iterate/{}/iterate.js", b.hash),
         None => format!("{base}/bundles/iterate/missing/iterate.js"),
     };
-    let plugins: Vec<Value> = destinations
+    let iterate: Vec<&crate::store::Destination> = destinations
         .iter()
         .filter(|d| d.enabled && d.slug == "actions-iterate")
+        .collect();
+    let plugins: Vec<Value> = iterate
+        .iter()
         .map(|d| {
             let enabled: Vec<Value> = d.config["subscriptions"]
                 .as_array()
@@ -139,19 +159,51 @@ async fn render(app: &AppState, write_key: &str, base: &str) -> Result<Option<Re
                 .collect();
             let mut settings = crate::ops::settings_of(&d.config);
             settings.insert("subscriptions".into(), Value::Array(enabled));
+            settings.insert(
+                "deliveryLogUrl".into(),
+                json!(format!(
+                    "{base}/v1/projects/{write_key}/destinations/{}/delivery",
+                    d.id
+                )),
+            );
             json!({
-                "name": "Iterate Web (Actions)",
-                "creationName": "Iterate Web (Actions)",
+                "name": PLUGIN,
+                "creationName": PLUGIN,
                 "libraryName": "iterateDestination",
                 "url": url,
                 "settings": settings,
             })
         })
         .collect();
+    let mut integrations = serde_json::Map::new();
+    integrations.insert(
+        "Segment.io".into(),
+        json!({"apiKey": write_key, "apiHost": format!("{host}/v1"), "protocol": if base.starts_with("https") { "https" } else { "http" }}),
+    );
+    // Every Iterate destination of a source shares the one creation name, so its entry
+    // lists the categories of them all: requiring more never sends without consent.
+    // The entry replaces a `consentSettings` a migrated configuration carries, so
+    // that one's categories are in it too.
+    let mut categories: Vec<&Value> = Vec::new();
+    for d in &iterate {
+        let given = [
+            &d.config["consentCategories"],
+            &d.config["consentSettings"]["categories"],
+        ];
+        for c in given.into_iter().filter_map(Value::as_array).flatten() {
+            if c.is_string() && !categories.contains(&c) {
+                categories.push(c);
+            }
+        }
+    }
+    if !categories.is_empty() {
+        integrations.insert(
+            PLUGIN.into(),
+            json!({"consentSettings": {"categories": categories}}),
+        );
+    }
     let body = json!({
-        "integrations": {
-            "Segment.io": {"apiKey": write_key, "apiHost": format!("{host}/v1"), "protocol": if base.starts_with("https") { "https" } else { "http" }}
-        },
+        "integrations": integrations,
         "plan": {"track": {"__default": {"enabled": true, "integrations": {}}}, "identify": {"__default": {"enabled": true}}, "group": {"__default": {"enabled": true}}},
         "remotePlugins": plugins,
     })

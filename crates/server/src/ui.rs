@@ -2,7 +2,8 @@
 //! compiled in), signed in with the admin token. It walks the seed's path (catalog →
 //! Iterate (Actions) → configure → source → Embed API Key → destination), manages
 //! mappings, edits them with the engine running in the page (the wasm bundle the
-//! server serves, so what is tested is what runs), and shows the version history.
+//! server serves, so what is tested is what runs), shows what pages report in the
+//! delivery log, and shows the version history.
 //!
 //! Every write goes through [`crate::ops`], the path the JSON API takes; every form
 //! carries the session's CSRF token ([`session::Posted`]). These routes are not part of
@@ -10,6 +11,7 @@
 //! all stay under `/ui`).
 
 mod catalog;
+mod delivery;
 mod destination;
 mod editor;
 mod history;

@@ -10,10 +10,19 @@ pub fn random_hex(n: usize) -> String {
 
 /// The current time as RFC 3339 UTC (`2026-11-29T05:10:00Z`).
 pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
+    rfc3339(unix_now())
+}
+
+/// The current time in seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC (`2026-11-29T05:10:00Z`).
+pub fn rfc3339(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
     let z = days + 719_468;
@@ -40,5 +49,8 @@ mod tests {
         let t = super::now();
         assert_eq!(t.len(), 20, "{t}");
         assert!(t.starts_with("20") && t.ends_with('Z'), "{t}");
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(1_772_323_199), "2026-02-28T23:59:59Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

@@ -4,142 +4,14 @@
 //! forms that the API and analytics.js then see. The whole path in a browser is
 //! `tests/browser/ui-e2e.js`.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod support;
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn cookies(&self) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// The value of the first `_csrf` hidden input.
-    fn csrf(&self) -> String {
-        let at = self
-            .body
-            .find(r#"name="_csrf" value=""#)
-            .expect("a CSRF field")
-            + 20;
-        self.body[at..at + self.body[at..].find('"').unwrap()].to_string()
-    }
-}
-
-fn request(addr: SocketAddr, method: &str, path: &str, cookie: &str, form: &str) -> Reply {
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if !cookie.is_empty() {
-        req.push_str(&format!("Cookie: {cookie}\r\n"));
-    }
-    if method == "POST" {
-        req.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-            form.len()
-        ));
-    }
-    req.push_str("\r\n");
-    req.push_str(form);
-    s.write_all(req.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.lines();
-    let status = lines.next().unwrap()[9..12].parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    // Bodies may be chunked; the checks below only look for text inside them.
-    Reply {
-        status,
-        headers,
-        body: body.to_string(),
-    }
-}
-
-fn cookie_value<'a>(set_cookie: &'a str, name: &str) -> Option<&'a str> {
-    set_cookie
-        .strip_prefix(&format!("{name}="))
-        .and_then(|rest| rest.split(';').next())
-}
-
-fn start(name: &str) -> (SocketAddr, String) {
-    let dir = std::env::temp_dir().join(format!("iterate-ui-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let options = server::Options {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db: dir.join("ui.db"),
-        bundle_dir: None,
-        vendor_dir: None,
-        public_url: None,
-        demo: false,
-    };
-    let (state, _) = server::prepare(&options).unwrap();
-    let token = state.token.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, server::app(state)).await.unwrap();
-        });
-    });
-    (addr, token)
-}
-
-/// Signs in; returns the session cookie (`ia_session=...`).
-fn sign_in(addr: SocketAddr, token: &str) -> String {
-    let page = request(addr, "GET", "/ui/signin", "", "");
-    let nonce = page
-        .cookies()
-        .iter()
-        .find_map(|c| cookie_value(c, "ia_signin"))
-        .unwrap()
-        .to_string();
-    let r = request(
-        addr,
-        "POST",
-        "/ui/signin",
-        &format!("ia_signin={nonce}"),
-        &format!("_csrf={nonce}&token={token}&next=%2Fui%2Fcatalog"),
-    );
-    assert_eq!(r.status, 303);
-    assert_eq!(r.header("location"), Some("/ui/catalog"));
-    let session = r
-        .cookies()
-        .iter()
-        .find_map(|c| cookie_value(c, "ia_session"))
-        .unwrap()
-        .to_string();
-    format!("ia_session={session}")
-}
+use support::{cookie_value, request, sign_in, start};
 
 #[test]
 fn sign_in_needs_the_forms_own_cookie_and_the_admin_token() {
-    let (addr, token) = start("signin");
+    let server = start("signin");
+    let (addr, token) = (server.addr, server.token.clone());
     let r = request(addr, "GET", "/ui/destinations?x=1", "", "");
     assert_eq!(r.status, 303);
     assert_eq!(
@@ -213,7 +85,8 @@ fn sign_in_needs_the_forms_own_cookie_and_the_admin_token() {
 
 #[test]
 fn every_post_needs_the_sessions_csrf_token_and_typed_text_is_escaped() {
-    let (addr, token) = start("csrf");
+    let server = start("csrf");
+    let (addr, token) = (server.addr, server.token.clone());
     let session = sign_in(addr, &token);
     let page = request(
         addr,
@@ -270,7 +143,8 @@ fn every_post_needs_the_sessions_csrf_token_and_typed_text_is_escaped() {
 
 #[test]
 fn a_destination_configured_through_the_forms_is_what_the_api_and_analytics_js_see() {
-    let (addr, token) = start("configure");
+    let server = start("configure");
+    let (addr, token) = (server.addr, server.token.clone());
     let session = sign_in(addr, &token);
     let csrf = request(addr, "GET", "/ui/catalog", &session, "").csrf();
     let r = request(

@@ -6,12 +6,20 @@
 // Better than the reference: Iterate's readiness is bounded (settings.readyTimeoutMs,
 // default 10 s), a page that already runs Iterate's snippet is reused, triggers and
 // mappings are compiled once, invalid payloads are skipped with one console warning
-// each, and a bad configuration is reported without breaking the page.
+// each, and a bad configuration is reported without breaking the page. Beyond it:
+// consent per destination and per mapping (events wait, bounded, until consent is
+// known; revoking it logs the visitor out of Iterate) and a delivery log (per-mapping
+// counters, no event contents, beaconed to the control plane).
 
 var DESTINATION = 'Iterate Web (Actions)'
 var LOADER_URL = 'https://platform.iteratehq.com/loader.js'
 var DEFAULT_READY_TIMEOUT_MS = 10000
 var HOOKS = ['track', 'page', 'identify', 'group', 'alias']
+// Events waiting for the visitor's consent are kept in memory, at most this many.
+var HELD_LIMIT = 100
+// Delivery counters go out this long after the first change, and when the page hides.
+var FLUSH_MS = 5000
+var MAX_ERRORS = 20
 
 function createFactory(wasmUrl) {
   var enginePromise = null
@@ -162,6 +170,71 @@ function createFactory(wasmUrl) {
     })
   }
 
+  // Beyond Segment: per-mapping counters of where events stopped, sent without any
+  // event contents to the control plane in small batches (sendBeacon), from a sample of
+  // page loads. The control plane gives the URL (settings.deliveryLogUrl).
+  function deliveryLog(url, rate) {
+    var on = typeof url === 'string' && url !== '' && Math.random() < rate
+    var counters = {}
+    var errors = []
+    var seen = {}
+    var timer = null
+    function flush() {
+      clearTimeout(timer)
+      timer = null
+      var ids = Object.keys(counters)
+      if (!ids.length && !errors.length) return
+      var body = JSON.stringify({
+        v: 1,
+        counters: ids.map(function (id) {
+          var c = counters[id]
+          c.subscription = id
+          return c
+        }),
+        errors: errors
+      })
+      counters = {}
+      errors = []
+      seen = {}
+      try {
+        if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return
+      } catch (e) {
+        // A refused beacon falls back to a keepalive request.
+      }
+      if (typeof fetch === 'function') fetch(url, { method: 'POST', body: body, keepalive: true, mode: 'no-cors' }).catch(function () {})
+    }
+    if (on) {
+      window.addEventListener('pagehide', flush)
+      document.addEventListener('visibilitychange', function () {
+        if (document.visibilityState === 'hidden') flush()
+      })
+    }
+    return {
+      count: function (subscription, key, kind, reason) {
+        if (!on) return
+        var c = counters[subscription] || (counters[subscription] = { matched: 0, skippedTrigger: 0, skippedConsent: 0, skippedValidation: 0, delivered: 0 })
+        c[key]++
+        if (reason && errors.length < MAX_ERRORS && !seen[subscription + '\n' + reason]) {
+          seen[subscription + '\n' + reason] = true
+          errors.push({ subscription: subscription, kind: kind, reason: String(reason).slice(0, 500) })
+        }
+        if (!timer) timer = setTimeout(flush, FLUSH_MS)
+      }
+    }
+  }
+
+  function preferencesOf(event) {
+    var consent = event && event.context && event.context.consent
+    var prefs = consent && consent.categoryPreferences
+    return prefs && typeof prefs === 'object' && !Array.isArray(prefs) ? prefs : null
+  }
+
+  function granted(categories, prefs) {
+    return categories.every(function (c) {
+      return prefs[c] === true
+    })
+  }
+
   return function iterateDestination(settings) {
     settings = settings || {}
     var timeoutMs = Number(settings.readyTimeoutMs) > 0 ? Number(settings.readyTimeoutMs) : DEFAULT_READY_TIMEOUT_MS
@@ -176,9 +249,67 @@ function createFactory(wasmUrl) {
         console.warn(DESTINATION + ': ' + p.severity + '[' + p.code + '] ' + p.message + (where ? ' (' + where + ')' : ''))
       })
       var options = report.options || {}
+      var categories = report.consent || []
       var ready = null
       var loaded = false
       var warned = {}
+      var log = deliveryLog(settings.deliveryLogUrl, Number(options.deliveryLogSampleRate))
+      // Consent: the preferences last seen on an event, and the events held until then.
+      var known = null
+      var held = []
+
+      // Runs `action`'s subscriptions (or only `ids`) over the event's JSON, makes the
+      // calls, counts, and holds what waits for consent. `replay` is true for held events.
+      function runAction(action, eventJson, ids, replay) {
+        var outcome = call(exports, 'ia_run', [report.handle], [action, eventJson, ids ? JSON.stringify(ids) : '', known ? JSON.stringify(known) : ''])
+        if (outcome.error) {
+          console.warn(DESTINATION + ': ' + outcome.error)
+          return
+        }
+        ;(outcome.calls || []).forEach(function (args) {
+          window.Iterate.apply(null, args)
+        })
+        ;(outcome.skipped || []).forEach(function (skip) {
+          var key = skip.subscription + '\n' + skip.reason
+          if (warned[key]) return
+          warned[key] = true
+          console.warn(DESTINATION + ': mapping ' + skip.subscription + ' skipped: ' + skip.reason)
+        })
+        var waiting = []
+        ;(outcome.steps || []).forEach(function (step) {
+          var id = step.subscription
+          if (step.outcome === 'trigger') return log.count(id, 'skippedTrigger', 'trigger', step.reason)
+          if (!replay) log.count(id, 'matched')
+          if (step.outcome === 'held') waiting.push(id)
+          else if (step.outcome === 'consent') log.count(id, 'skippedConsent')
+          else if (step.outcome === 'validation') log.count(id, 'skippedValidation', 'validation', step.reason)
+          else if (step.outcome === 'delivered') log.count(id, 'delivered')
+        })
+        if (waiting.length) {
+          held.push({ action: action, event: eventJson, ids: waiting })
+          if (held.length > HELD_LIMIT) {
+            held.shift().ids.forEach(function (id) {
+              log.count(id, 'skippedConsent', 'consent', 'dropped unsent: more than ' + HELD_LIMIT + ' events were waiting for consent')
+            })
+          }
+        }
+      }
+
+      // An event that carries consent preferences: revoking the destination's
+      // categories logs the visitor out of Iterate; held events go out or are dropped.
+      function consentSeen(prefs) {
+        var before = known
+        known = prefs
+        if (categories.length && before && granted(categories, before) && !granted(categories, prefs)) {
+          if (typeof window.Iterate === 'function') window.Iterate('uninstall')
+        }
+        var waiting = held
+        held = []
+        waiting.forEach(function (h) {
+          runAction(h.action, h.event, h.ids, true)
+        })
+      }
+
       function load(analytics) {
         if (!ready) {
           // Beyond Segment: a logout (analytics.reset()) logs the visitor out of Iterate
@@ -204,16 +335,9 @@ function createFactory(wasmUrl) {
       }
       return report.actions.map(function (action) {
         function deliver(ctx) {
-          var outcome = call(exports, 'ia_run', [report.handle], [action, JSON.stringify(ctx.event)])
-          ;(outcome.calls || []).forEach(function (args) {
-            window.Iterate.apply(null, args)
-          })
-          ;(outcome.skipped || []).forEach(function (skip) {
-            var key = skip.subscription + '\n' + skip.reason
-            if (warned[key]) return
-            warned[key] = true
-            console.warn(DESTINATION + ': mapping ' + skip.subscription + ' skipped: ' + skip.reason)
-          })
+          var prefs = preferencesOf(ctx.event)
+          if (prefs && JSON.stringify(prefs) !== JSON.stringify(known)) consentSeen(prefs)
+          runAction(action, JSON.stringify(ctx.event), null, false)
           return ctx
         }
         var plugin = {

@@ -5,9 +5,10 @@
 //! 1. `ia_input(len)` sizes the input buffer and returns where JS writes `len` bytes.
 //! 2. `ia_load(len)` loads the settings JSON in the buffer; returns a handle (>= 0) or
 //!    -1, and leaves a JSON report in the output buffer.
-//! 3. `ia_run(handle, action_len, event_len)`: the buffer holds the action key, then the
-//!    event JSON; runs that action's subscriptions and leaves `{"calls", "skipped"}` (or
-//!    `{"error"}`) in the output buffer.
+//! 3. `ia_run(handle, action_len, event_len, only_len, consent_len)`: the buffer holds
+//!    the action key, the event JSON, then optionally a JSON array of subscription ids
+//!    and a JSON object of consent preferences; runs that action's subscriptions and
+//!    leaves `{"calls", "skipped", "steps"}` (or `{"error"}`) in the output buffer.
 //! 4. `ia_trace(handle, event_len)`: every loaded subscription's handling of the event
 //!    in the buffer, matched or not (`[{"subscription", "matched", "payload",
 //!    "problems", "calls"}]`), for the web UI's event tester.
@@ -15,8 +16,8 @@
 //!
 //! The same functions run natively, which is how they are tested.
 
-use destination::{Config, Loaded};
-use serde_json::{json, Value};
+use destination::{Config, Loaded, RunOptions};
+use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 
 thread_local! {
@@ -55,7 +56,7 @@ fn report(loaded: &Loaded, handle: i32) -> Value {
             })
         })
         .collect();
-    json!({"handle": handle, "actions": loaded.config.active_actions(), "options": loaded.config.options(), "problems": problems})
+    json!({"handle": handle, "actions": loaded.config.active_actions(), "options": loaded.config.options(), "consent": loaded.config.consent(), "problems": problems})
 }
 
 /// Loads settings JSON; returns the handle, or -1 when the text is not JSON.
@@ -78,16 +79,35 @@ pub fn load(settings: &[u8]) -> i32 {
 }
 
 /// Runs one action's subscriptions over an event; 0 on success, -1 on failure (the
-/// output then holds `{"error"}`).
-pub fn run(handle: i32, action: &[u8], event: &[u8]) -> i32 {
+/// output then holds `{"error"}`). `only` is empty or a JSON array of subscription ids
+/// to run (held events, when consent arrives); `consent` is empty or the JSON object of
+/// category preferences known from earlier events, for an event that carries none.
+pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]) -> i32 {
     let answer = CONFIGS.with(|c| {
         let configs = c.borrow();
-        let config = usize::try_from(handle).ok().and_then(|h| configs.get(h)).ok_or("no such handle")?;
+        let config = usize::try_from(handle)
+            .ok()
+            .and_then(|h| configs.get(h))
+            .ok_or("no such handle")?;
         let action = std::str::from_utf8(action).map_err(|_| "the action is not text")?;
         let event: Value = serde_json::from_slice(event).map_err(|_| "the event is not JSON")?;
+        let only: Option<Vec<String>> = if only.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice(only).map_err(|_| "`only` is not an array of ids")?)
+        };
+        let consent: Option<Map<String, Value>> = if consent.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice(consent).map_err(|_| "the consent is not an object")?)
+        };
+        let options = RunOptions {
+            only: only.as_deref(),
+            consent: consent.as_ref(),
+        };
         config
-            .run_action(action, &event)
-            .map(|o| json!({"calls": o.calls, "skipped": o.skipped.iter().map(|s| json!({"subscription": s.subscription, "reason": s.reason})).collect::<Vec<_>>()}))
+            .run_action_with(action, &event, options)
+            .map(|o| json!(o))
             .map_err(|_| "the event is not an object")
     });
     match answer {
@@ -148,12 +168,25 @@ mod abi {
         super::with_input(|bytes| super::load(&bytes[..len.min(bytes.len())]))
     }
 
+    /// The input holds the action key, the event, `only` and `consent`, back to back.
     #[no_mangle]
-    pub extern "C" fn ia_run(handle: i32, action_len: usize, event_len: usize) -> i32 {
+    pub extern "C" fn ia_run(
+        handle: i32,
+        action_len: usize,
+        event_len: usize,
+        only_len: usize,
+        consent_len: usize,
+    ) -> i32 {
         super::with_input(|bytes| {
-            let split = action_len.min(bytes.len());
-            let end = (split + event_len).min(bytes.len());
-            super::run(handle, &bytes[..split], &bytes[split..end])
+            let mut rest = bytes;
+            let mut take = |len: usize| {
+                let (part, after) = rest.split_at(len.min(rest.len()));
+                rest = after;
+                part
+            };
+            let (action, event) = (take(action_len), take(event_len));
+            let (only, consent) = (take(only_len), take(consent_len));
+            super::run(handle, action, event, only, consent)
         })
     }
 

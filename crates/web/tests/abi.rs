@@ -29,17 +29,27 @@ fn load_reports_actions_and_problems_and_run_makes_calls() {
     );
 
     let event = json!({"type": "track", "event": "Signed Up"}).to_string();
-    assert_eq!(web::run(handle, b"trackEvent", event.as_bytes()), 0);
+    assert_eq!(
+        web::run(handle, b"trackEvent", event.as_bytes(), b"", b""),
+        0
+    );
     assert_eq!(
         output(),
-        json!({"calls": [["event", "Signed Up"]], "skipped": []})
+        json!({"calls": [["event", "Signed Up"]], "skipped": [], "steps": [{"subscription": "t", "outcome": "delivered"}]})
     );
     // The identify plugin does not act on a track event.
-    assert_eq!(web::run(handle, b"identifyUser", event.as_bytes()), 0);
+    assert_eq!(
+        web::run(handle, b"identifyUser", event.as_bytes(), b"", b""),
+        0
+    );
     assert_eq!(output()["calls"], json!([]));
 
-    assert_eq!(web::run(handle, b"trackEvent", br#"{"type":"track"}"#), 0);
+    assert_eq!(
+        web::run(handle, b"trackEvent", br#"{"type":"track"}"#, b"", b""),
+        0
+    );
     assert_eq!(output()["skipped"][0]["subscription"], "t");
+    assert_eq!(output()["steps"][0]["outcome"], "validation");
 
     assert_eq!(web::trace(handle, br#"{"type":"track"}"#), 0);
     let traces = output();
@@ -52,12 +62,52 @@ fn load_reports_actions_and_problems_and_run_makes_calls() {
     assert_eq!(traces[1]["matched"], false);
     assert_eq!(web::trace(handle, b"[1]"), -1);
 
-    assert_eq!(web::run(handle, b"trackEvent", b"[1]"), -1);
+    assert_eq!(web::run(handle, b"trackEvent", b"[1]", b"", b""), -1);
     assert_eq!(output()["error"], "the event is not an object");
-    assert_eq!(web::run(handle + 100, b"trackEvent", event.as_bytes()), -1);
+    assert_eq!(
+        web::run(handle + 100, b"trackEvent", event.as_bytes(), b"", b""),
+        -1
+    );
     assert_eq!(web::load(b"{"), -1);
     assert!(output()["error"]
         .as_str()
         .unwrap()
         .starts_with("settings are not JSON"));
+}
+
+#[test]
+fn held_subscriptions_run_again_with_the_consent_known_later() {
+    let settings = json!({"apiKey": "k", "consentCategories": ["surveys"], "subscriptions": [
+        {"id": "t", "name": "Track", "enabled": true, "subscribe": "type = \"track\"", "partnerAction": "trackEvent", "mapping": {"name": {"@path": "$.event"}}},
+        {"id": "u", "name": "Other", "enabled": true, "subscribe": "type = \"track\"", "partnerAction": "trackEvent", "mapping": {"name": "other"}}
+    ]});
+    let handle = web::load(settings.to_string().as_bytes());
+    assert_eq!(output()["consent"], json!(["surveys"]));
+    let event = json!({"type": "track", "event": "E"}).to_string();
+    assert_eq!(
+        web::run(handle, b"trackEvent", event.as_bytes(), b"", b""),
+        0
+    );
+    assert_eq!(output()["calls"], json!([]));
+    assert_eq!(output()["steps"][0]["outcome"], "held");
+    let (only, consent) = (br#"["t"]"#, br#"{"surveys":true}"#);
+    assert_eq!(
+        web::run(handle, b"trackEvent", event.as_bytes(), only, consent),
+        0
+    );
+    assert_eq!(
+        output()["calls"],
+        json!([["event", "E"]]),
+        "only the subscription asked for"
+    );
+    assert_eq!(
+        web::run(handle, b"trackEvent", event.as_bytes(), b"{", b""),
+        -1
+    );
+    assert_eq!(output()["error"], "`only` is not an array of ids");
+    assert_eq!(
+        web::run(handle, b"trackEvent", event.as_bytes(), b"", b"[]"),
+        -1
+    );
+    assert_eq!(output()["error"], "the consent is not an object");
 }

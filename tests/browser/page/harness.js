@@ -187,6 +187,11 @@
         for (var c = 0; c < cbs.length; c++) cbs[c].apply(null, step.args || []);
         continue;
       }
+      if (step.op === 'dispatch') {
+        // a page lifecycle event, e.g. pagehide (what the delivery log flushes on)
+        (step.target === 'document' ? document : window).dispatchEvent(new Event(step.event));
+        continue;
+      }
       if (step.op === 'loaded') {
         entry.settled = await Promise.race([H.loadPromise.then(function () { return true; }), sleep(stepTimeout).then(function () { return false; })]);
         continue;

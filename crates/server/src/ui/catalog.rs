@@ -678,7 +678,7 @@ pub async fn create(
         &app,
         source.clone(),
         slug.clone(),
-        key.clone(),
+        serde_json::Map::from_iter([("apiKey".to_string(), serde_json::Value::from(key.clone()))]),
         enabled,
         AUTHOR,
     )

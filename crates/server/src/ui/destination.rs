@@ -6,15 +6,15 @@
 
 use super::catalog::{display_name, listing};
 use super::html::{self, badge, copyable, e, error_text, url_encode, Frame, Nav};
-use super::session::{Posted, Session, Signed};
-use super::{Failure, Page, Placed, AUTHOR};
+use super::session::{FormData, Posted, Session, Signed};
+use super::{explain, Failure, Page, Placed, AUTHOR};
 use crate::error::ApiError;
 use crate::ops::{self, position};
 use crate::store::{Destination, Source};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use engine::destination::{self, MAX_SUBSCRIPTIONS};
+use engine::destination::{self, model, MAX_SUBSCRIPTIONS};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -365,7 +365,7 @@ fn mapping_item(d: &Destination, m: &Value, s: &Session, placed: &Placed) -> Str
     format!(
         r#"<li class="mapping" id="m-{hid}" data-mapping="{hid}">
 <div class="mapping-head"><h3><a href="{base}">{name}</a></h3>{badge}</div>
-<dl class="mapping-meta"><dt>Trigger</dt><dd><code>{trigger}</code></dd><dt>Action</dt><dd>{title}</dd></dl>
+<dl class="mapping-meta"><dt>Trigger</dt><dd><code>{trigger}</code></dd><dt>Action</dt><dd>{title}</dd>{consent}</dl>
 {errors}
 <div class="row-actions">
 <a class="button" href="{base}" aria-label="Edit {name}">Edit</a>
@@ -384,13 +384,183 @@ fn mapping_item(d: &Destination, m: &Value, s: &Session, placed: &Placed) -> Str
         badge = badge(enabled, "Enabled", "Disabled"),
         trigger = e(m["subscribe"].as_str().unwrap_or("")),
         title = e(title),
+        consent = match list_text(&m["consentCategories"]) {
+            c if c.is_empty() => String::new(),
+            c => format!(r#"<dt>Consent</dt><dd class="consent">{}</dd>"#, e(&c)),
+        },
         errors = placed.render(&place),
         flip = if enabled { "off" } else { "on" },
         toggle = if enabled { "Disable" } else { "Enable" },
     )
 }
 
-/// The destination page; `placed` holds the errors of a refused write.
+/// A comma-separated list as the forms show one (`C0001, C0004`); empty for no list.
+pub fn list_text(v: &Value) -> String {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The items of a comma-separated list as typed, trimmed, without empty ones.
+pub fn parse_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `step`, `min` and `max` of a number setting's input. The definition gives no
+/// range (the engine checks it on save); this is the browser's hint.
+fn number_bounds(key: &str) -> &'static str {
+    match key {
+        "deliveryLogSampleRate" => r#" step="0.01" min="0" max="1""#,
+        _ => r#" step="any""#,
+    }
+}
+
+/// A setting beyond the API key as a form field: a switch for a boolean, a
+/// comma-separated text for a list, a number input, or a text input. Its value is
+/// what was typed (after a refusal), else what is stored, else the default.
+fn setting_field(
+    x: &model::Setting,
+    d: &Destination,
+    typed: Option<&FormData>,
+    placed: &Placed,
+) -> String {
+    let key = e(x.key);
+    let place = format!("setting:{}", x.key);
+    let stored = d.config.get(x.key).or(x.default.as_ref());
+    if x.kind == model::FieldType::Boolean {
+        let on = match typed {
+            Some(f) => f.text(x.key) == "on",
+            None => stored.and_then(Value::as_bool).unwrap_or(false),
+        };
+        return format!(
+            r#"<div class="field"><label><input type="checkbox" name="{key}" value="on"{checked} aria-describedby="{key}-hint"> {label}</label>
+<p class="hint" id="{key}-hint">{description}</p>{errors}</div>"#,
+            checked = if on { " checked" } else { "" },
+            label = e(x.label),
+            description = e(x.description),
+            errors = placed.render_with_id(&place, &format!("{}-errors", x.key)),
+        );
+    }
+    let (kind, extra, hint) = if x.multiple {
+        (
+            "text",
+            "",
+            " Several ids separated by commas, such as C0001, C0004; empty for none.",
+        )
+    } else if matches!(x.kind, model::FieldType::Number | model::FieldType::Integer) {
+        ("number", number_bounds(x.key), "")
+    } else {
+        ("text", "", "")
+    };
+    let value = match typed.and_then(|f| f.get(x.key)) {
+        Some(t) => t.to_string(),
+        None if x.multiple => stored.map(list_text).unwrap_or_default(),
+        None => match stored {
+            Some(Value::String(s)) => s.clone(),
+            Some(v @ Value::Number(_)) => v.to_string(),
+            _ => String::new(),
+        },
+    };
+    let invalid = placed.has(&place);
+    format!(
+        r#"<div class="field"><label for="{key}">{label}</label>
+<p class="hint" id="{key}-hint">{description}{hint}</p>
+<input id="{key}" name="{key}" type="{kind}"{extra} value="{value}" autocomplete="off" spellcheck="false" aria-describedby="{key}-hint{described}"{aria_invalid}>
+{errors}</div>"#,
+        label = e(x.label),
+        description = e(x.description),
+        value = e(&value),
+        described = if invalid {
+            format!(" {}-errors", x.key)
+        } else {
+            String::new()
+        },
+        aria_invalid = if invalid {
+            r#" aria-invalid="true""#
+        } else {
+            ""
+        },
+        errors = placed.render_with_id(&place, &format!("{}-errors", x.key)),
+    )
+}
+
+/// Sets the setting `x` in `config` from the settings form. A checkbox left unchecked
+/// is absent from the form, so absent is off; any other field absent from the form
+/// (an older page) leaves the setting as it is, and an empty one removes it (its
+/// default applies).
+fn read_setting(x: &model::Setting, form: &FormData, config: &mut Value) -> Result<(), ApiError> {
+    if x.kind == model::FieldType::Boolean {
+        config[x.key] = json!(form.text(x.key) == "on");
+        return Ok(());
+    }
+    let Some(text) = form.get(x.key).map(str::trim) else {
+        return Ok(());
+    };
+    let value = if x.multiple {
+        Some(json!(parse_list(text))).filter(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    } else if text.is_empty() {
+        None
+    } else {
+        match x.kind {
+            model::FieldType::Number | model::FieldType::Integer => {
+                let number = text.parse::<i64>().map(Value::from).ok().or_else(|| {
+                    text.parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                        .map(Value::Number)
+                });
+                Some(number.ok_or_else(|| ops::wrong(x.key, "must be a number"))?)
+            }
+            _ => Some(json!(text)),
+        }
+    };
+    match (value, config.as_object_mut()) {
+        (Some(v), _) => config[x.key] = v,
+        (None, Some(o)) => {
+            o.remove(x.key);
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// Whether `key` is a setting of a destination in the catalog (so the form has a
+/// field for it).
+fn is_setting(key: &str) -> bool {
+    destination::catalog()
+        .iter()
+        .any(|x| x.definition.settings.iter().any(|s| s.key == key))
+}
+
+/// A refused settings save's problems, each next to the setting its pointer names
+/// (`/consentCategories`), the rest under the API key.
+fn place_settings_error(placed: &mut Placed, err: &ApiError) {
+    placed.status = err.status;
+    if err.details.is_empty() {
+        placed.add_error("settings", err);
+        return;
+    }
+    for detail in &err.details {
+        let key = detail["pointer"]
+            .as_str()
+            .and_then(|p| p.strip_prefix('/'))
+            .filter(|k| *k != "apiKey" && is_setting(k));
+        let place = key.map_or("settings".to_string(), |k| format!("setting:{k}"));
+        for m in explain(&ApiError::invalid("", vec![detail.clone()])) {
+            placed.add(&place, m);
+        }
+    }
+}
+
+/// The destination page; `placed` holds the errors of a refused write, `typed` the
+/// settings form as it was sent when that write was the settings'.
 pub async fn render(
     app: &AppState,
     headers: &HeaderMap,
@@ -398,7 +568,7 @@ pub async fn render(
     id: &str,
     placed: &Placed,
     q: &PreviewQuery,
-    settings_value: Option<&str>,
+    typed: Option<&FormData>,
 ) -> Page {
     let (d, src) = destination_and_source(app, id).await?;
     let def = &destination::by_slug(&d.slug)
@@ -431,32 +601,21 @@ pub async fn render(
 <p class="hint" id="apiKey-hint">{description}</p>
 <input id="apiKey" name="apiKey" value="{value}" required autocomplete="off" spellcheck="false" aria-describedby="apiKey-hint{described}"{invalid}>
 {errors}</div>
-{switches}
+{others}
 <div class="actions"><button type="submit">Save settings</button></div>
 </form></section>"#,
-        switches = def
+        others = def
             .settings
             .iter()
-            .filter(|x| x.kind == engine::destination::model::FieldType::Boolean)
-            .map(|x| {
-                let on = d.config[x.key]
-                    .as_bool()
-                    .or_else(|| x.default.as_ref().and_then(|v| v.as_bool()))
-                    .unwrap_or(false);
-                format!(
-                    r#"<div class="field"><label><input type="checkbox" name="{key}" value="on"{checked} aria-describedby="{key}-hint"> {label}</label>
-<p class="hint" id="{key}-hint">{description}</p></div>"#,
-                    key = e(x.key),
-                    checked = if on { " checked" } else { "" },
-                    label = e(x.label),
-                    description = e(x.description),
-                )
-            })
+            .filter(|x| x.key != "apiKey")
+            .map(|x| setting_field(x, &d, typed, placed))
             .collect::<String>(),
         version = d.version,
         label = e(setting.map_or("Embed API Key", |x| x.label)),
         description = e(setting.map_or("", |x| x.description)),
-        value = e(settings_value.unwrap_or(d.config["apiKey"].as_str().unwrap_or(""))),
+        value = e(typed
+            .map(|f| f.text("apiKey"))
+            .unwrap_or(d.config["apiKey"].as_str().unwrap_or(""))),
         described = if settings_error {
             " settings-errors"
         } else {
@@ -497,6 +656,16 @@ pub async fn render(
             .map(|m| mapping_item(&d, m, s, placed))
             .collect::<String>(),
     );
+    let report = {
+        let store = app.store.lock().await;
+        crate::delivery::report(
+            &store,
+            &d,
+            crate::delivery::DEFAULT_HOURS,
+            crate::util::unix_now(),
+        )?
+    };
+    main.push_str(&super::delivery::section(&d, def, &report));
     main.push_str(&install_section(app, &base, &src));
     main.push_str(&iterate_section(&d, q));
     let status = if placed.is_empty() {
@@ -583,14 +752,11 @@ pub async fn save_settings(
             "destination settings changed",
             |d| {
                 d.config["apiKey"] = json!(key);
-                // Checkboxes: an unchecked one is simply absent from the form.
-                let switches = engine::destination::by_slug(&d.slug)
+                let settings = engine::destination::by_slug(&d.slug)
                     .map(|x| x.definition.settings.as_slice())
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|x| x.kind == engine::destination::model::FieldType::Boolean);
-                for x in switches {
-                    d.config[x.key] = json!(form.text(x.key) == "on");
+                    .unwrap_or_default();
+                for x in settings.iter().filter(|x| x.key != "apiKey") {
+                    read_setting(x, &form, &mut d.config)?;
                 }
                 Ok(())
             },
@@ -601,7 +767,7 @@ pub async fn save_settings(
     if let Err(err) = &result {
         if err.status != StatusCode::NOT_FOUND {
             let mut placed = Placed::default();
-            placed.add_error("settings", err);
+            place_settings_error(&mut placed, err);
             return render(
                 &app,
                 &headers,
@@ -609,7 +775,7 @@ pub async fn save_settings(
                 &id,
                 &placed,
                 &PreviewQuery::default(),
-                Some(form.text("apiKey")),
+                Some(&form),
             )
             .await;
         }

@@ -5,7 +5,7 @@
 //! engine's refusals come back next to the field, trigger or action they are about.
 
 use super::catalog::{default_text, display_name};
-use super::destination::{destination_and_source, mapping_name};
+use super::destination::{destination_and_source, list_text, mapping_name, parse_list};
 use super::html::{self, e, json_script, url_encode, Frame, Nav};
 use super::session::{FormData, Posted, Session, Signed};
 use super::{explain, Failure, Page, Placed, AUTHOR};
@@ -101,6 +101,8 @@ pub struct Draft {
     pub fields: HashMap<(String, String), (Mode, String)>,
     /// Keys of the stored mapping that the action does not define, kept as they are.
     pub extra: Map<String, Value>,
+    /// The consent categories this mapping also requires, comma-separated as typed.
+    pub consent: String,
 }
 
 fn field_name(action: &str, key: &str, part: &str) -> String {
@@ -138,6 +140,7 @@ impl Draft {
             action,
             fields,
             extra,
+            consent: list_text(&m["consentCategories"]),
         }
     }
 
@@ -171,6 +174,7 @@ impl Draft {
             action: form.text("partnerAction").to_string(),
             fields,
             extra,
+            consent: form.text("consentCategories").to_string(),
         }
     }
 
@@ -200,18 +204,23 @@ impl Draft {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(json!({
+        let mut sub = json!({
             "name": self.name,
             "enabled": self.enabled,
             "subscribe": self.subscribe,
             "partnerAction": self.action,
             "mapping": mapping,
-        }))
+        });
+        let consent = parse_list(&self.consent);
+        if !consent.is_empty() {
+            sub["consentCategories"] = json!(consent);
+        }
+        Ok(sub)
     }
 }
 
 /// Where on the editor a problem at `pointer` belongs, for the mapping at `index`:
-/// `trigger`, `action`, `name`, `field:<key>`, `fields`, or `general`.
+/// `trigger`, `action`, `name`, `consent`, `field:<key>`, `fields`, or `general`.
 pub fn place_of(pointer: Option<&str>, index: usize) -> String {
     let prefix = format!("/subscriptions/{index}");
     let Some(rest) = pointer.and_then(|p| p.strip_prefix(&prefix)) else {
@@ -219,6 +228,9 @@ pub fn place_of(pointer: Option<&str>, index: usize) -> String {
     };
     if !(rest.is_empty() || rest.starts_with('/')) {
         return "general".into(); // `/subscriptions/12` is not under `/subscriptions/1`
+    }
+    if rest == "/consentCategories" || rest.starts_with("/consentCategories/") {
+        return "consent".into();
     }
     match rest {
         "/subscribe" => "trigger".into(),
@@ -484,6 +496,10 @@ fn render(
 <section aria-labelledby="h-basics"><h2 id="h-basics">Mapping</h2>
 <div class="field"><label for="name">Name</label><input id="name" name="name" value="{name}" autocomplete="off">{name_errors}</div>
 <label class="check"><input type="checkbox" id="enabled" name="enabled" value="on"{enabled}> Enabled (runs on the source's pages once saved)</label>
+<div class="field"><label for="consentCategories">Consent categories <span class="opt">optional</span></label>
+<p class="hint" id="consent-hint">Consent category ids this mapping requires on top of the destination's, separated by commas (such as C0001, C0004): it sends only when the visitor granted them all. Saving checks them; the tester runs the mapping as if they were granted.</p>
+<input id="consentCategories" name="consentCategories" value="{consent}" autocomplete="off" spellcheck="false" aria-describedby="consent-hint"{consent_invalid}>
+{consent_errors}</div>
 </section>
 <section aria-labelledby="h-trigger" id="trigger-section"><h2 id="h-trigger">Trigger</h2>
 <p class="hint" id="subscribe-hint">Which events this mapping handles, in FQL: <code>type = "track" and event = "Signed Up"</code>. Build it with conditions, or write it; each follows the other.</p>
@@ -525,6 +541,13 @@ fn render(
         name = e(&draft.name),
         name_errors = placed.render("name"),
         enabled = if draft.enabled { " checked" } else { "" },
+        consent = e(&draft.consent),
+        consent_invalid = if placed.has("consent") {
+            r#" aria-invalid="true""#
+        } else {
+            ""
+        },
+        consent_errors = placed.render("consent"),
         subscribe = e(&draft.subscribe),
         action_errors = placed.render("action"),
         fields_errors = placed.render("fields"),
@@ -722,6 +745,18 @@ mod tests {
         for key in ["name", "enabled", "subscribe", "partnerAction", "mapping"] {
             assert_eq!(back[key], m[key], "{key}");
         }
+        assert!(
+            back.get("consentCategories").is_none(),
+            "omitted when empty"
+        );
+        let with = json!({"consentCategories": [" C0001", "C0004"]});
+        let mut draft = Draft::of_mapping(def, &with);
+        assert_eq!(draft.consent, " C0001, C0004");
+        draft.consent = "C0002, , C0003 ,".into();
+        assert_eq!(
+            draft.to_subscription(def).unwrap()["consentCategories"],
+            json!(["C0002", "C0003"])
+        );
         let new = Draft::new(def, def.action("identifyUser").unwrap())
             .to_subscription(def)
             .unwrap();
@@ -744,6 +779,14 @@ mod tests {
         assert_eq!(
             place_of(Some("/subscriptions/2/partnerAction"), 2),
             "action"
+        );
+        assert_eq!(
+            place_of(Some("/subscriptions/2/consentCategories/1"), 2),
+            "consent"
+        );
+        assert_eq!(
+            place_of(Some("/subscriptions/2/consentCategories"), 2),
+            "consent"
         );
         assert_eq!(place_of(Some("/subscriptions/21/subscribe"), 2), "general");
         assert_eq!(place_of(Some("/subscriptions/50"), 50), "general");

@@ -42,6 +42,15 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// A setting's label in the catalog, else its key.
+fn setting_label(key: &str) -> String {
+    engine::destination::catalog()
+        .iter()
+        .flat_map(|d| d.definition.settings.iter())
+        .find(|s| s.key == key)
+        .map_or_else(|| key.to_string(), |s| s.label.to_string())
+}
+
 fn mapping_summary(m: &Value) -> String {
     format!(
         "mapping “{}” (trigger {}, action {}{})",
@@ -85,6 +94,23 @@ pub fn diff(before: Option<&Version>, after: &Version) -> Vec<Change> {
             show(&after.config["apiKey"]),
         ));
     }
+    // The other settings, named by the definition's labels.
+    let (was, now) = (
+        ops::settings_of(&before.config),
+        ops::settings_of(&after.config),
+    );
+    let mut keys: Vec<&String> = was.keys().chain(now.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys.into_iter().filter(|k| k.as_str() != "apiKey") {
+        let (b, a) = (
+            was.get(key).unwrap_or(&Value::Null),
+            now.get(key).unwrap_or(&Value::Null),
+        );
+        if b != a {
+            out.push(Change::Changed(setting_label(key), show(b), show(a)));
+        }
+    }
     let (old, new) = (subs(&before.config), subs(&after.config));
     let find = |list: &[&Value], id: &Value| list.iter().position(|m| m["id"] == *id);
     for m in &old {
@@ -104,6 +130,7 @@ pub fn diff(before: Option<&Version>, after: &Version) -> Vec<Change> {
             ("enabled", "enabled"),
             ("subscribe", "trigger"),
             ("partnerAction", "action"),
+            ("consentCategories", "consent categories"),
         ] {
             if o[key] != m[key] {
                 out.push(Change::Changed(
@@ -317,8 +344,8 @@ mod tests {
         let b = version(
             2,
             false,
-            json!({"apiKey": "k2", "subscriptions": [
-                {"id": "a", "name": "Signups", "enabled": false, "subscribe": "event = \"Signed Up\"", "partnerAction": "trackEvent", "mapping": {"name": "Signed Up"}},
+            json!({"apiKey": "k2", "consentCategories": ["C0001"], "subscriptions": [
+                {"id": "a", "name": "Signups", "enabled": false, "subscribe": "event = \"Signed Up\"", "partnerAction": "trackEvent", "mapping": {"name": "Signed Up"}, "consentCategories": ["C0002"]},
                 {"id": "c", "name": "New", "enabled": true, "subscribe": "type = \"page\"", "partnerAction": "trackEvent", "mapping": {}}
             ]}),
         );
@@ -355,6 +382,16 @@ mod tests {
             "Mapping “Signups”: trigger".into(),
             "type = \"track\"".into(),
             "event = \"Signed Up\"".into(),
+        ));
+        has(Change::Changed(
+            "Consent categories".into(),
+            "(none)".into(),
+            r#"["C0001"]"#.into(),
+        ));
+        has(Change::Changed(
+            "Mapping “Signups”: consent categories".into(),
+            "(none)".into(),
+            r#"["C0002"]"#.into(),
         ));
         has(Change::Changed(
             "Mapping “Signups”: field name".into(),
