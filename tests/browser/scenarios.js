@@ -497,8 +497,18 @@ const scenarios = [
     // stops delivery.
     oursChecks: (r) => [
       ...orderIs(r, ['event:Before Consent', 'identify', 'event:Consent Given', 'event:No Consent On Event', 'event:Ads Allowed', 'event:ads:Ads Allowed', 'uninstall']),
+      ...loaderCount(r, 1),
       ...noPageErrors(r)
     ]
+  },
+  {
+    id: 'consent-never-given',
+    title: 'beyond Segment: with consent categories and no consent, Iterate is never loaded and nothing is sent',
+    subscriptions: PRESETS,
+    destinationSettings: { consentCategories: ['surveys'] },
+    steps: [READY, { op: 'track', args: ['Signed Up'] }, { op: 'identify', args: ['user-n', { plan: 'pro' }] }, { op: 'page', args: ['Home'] }],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => [...loaderCount(r, 0), ...iterateCallCount(r, 0), ...noPageErrors(r)]
   },
   {
     id: 'consent-denied',
@@ -515,6 +525,7 @@ const scenarios = [
     checks: (r) => [...calledOk(r), ...readyOk(r)],
     oursChecks: (r) => [
       ...orderIs(r, ['event:Granted']),
+      ...loaderCount(r, 1),
       // 103 tracks matched; the oldest held one was dropped when the 101st arrived,
       // the other 100 and "Denied" were refused, "Granted" delivered.
       ...totalsAre(r, { 'preset-track': { matched: 103, skippedConsent: 102, delivered: 1 } }),

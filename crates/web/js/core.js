@@ -89,23 +89,30 @@ function createFactory(wasmUrl) {
     return null
   }
 
-  // Installs the placeholder queue and Iterate's loader (unless the page already has
-  // them), then waits, at most `timeoutMs`, for the real client.
-  function initialize(settings, timeoutMs) {
-    if (iterateReady()) return Promise.resolve()
+  // Installs Iterate's settings and placeholder queue, unless the page has them: calls
+  // made before the real client arrives wait in the queue.
+  function placeholder(settings) {
+    if (iterateReady()) return
     if (!window.iterateSettings) window.iterateSettings = { apiKey: settings.apiKey, installOnLoad: false }
     if (!window.IterateObjectName) window.IterateObjectName = 'Iterate'
     if (typeof window.Iterate !== 'function') {
-      var placeholder = function () {
-        placeholder.command(arguments)
+      var queue = function () {
+        queue.command(arguments)
       }
-      placeholder.loaded = false
-      placeholder.q = []
-      placeholder.command = function (args) {
-        placeholder.q.push(args)
+      queue.loaded = false
+      queue.q = []
+      queue.command = function (args) {
+        queue.q.push(args)
       }
-      window.Iterate = placeholder
+      window.Iterate = queue
     }
+  }
+
+  // Installs the placeholder and Iterate's loader (unless the page already has them),
+  // then waits, at most `timeoutMs`, for the real client.
+  function initialize(settings, timeoutMs) {
+    if (iterateReady()) return Promise.resolve()
+    placeholder(settings)
     return new Promise(function (resolve, reject) {
       var settled = false
       var poll = null
@@ -257,6 +264,8 @@ function createFactory(wasmUrl) {
       // Consent: the preferences last seen on an event, and the events held until then.
       var known = null
       var held = []
+      // With consent categories, Iterate's loader waits for the visitor to grant them.
+      var startIterate = null
 
       // Runs `action`'s subscriptions (or only `ids`) over the event's JSON, makes the
       // calls, counts, and holds what waits for consent. `replay` is true for held events.
@@ -303,6 +312,10 @@ function createFactory(wasmUrl) {
         if (categories.length && before && granted(categories, before) && !granted(categories, prefs)) {
           if (typeof window.Iterate === 'function') window.Iterate('uninstall')
         }
+        if (startIterate && granted(categories, prefs)) {
+          startIterate()
+          startIterate = null
+        }
         var waiting = held
         held = []
         waiting.forEach(function (h) {
@@ -319,9 +332,23 @@ function createFactory(wasmUrl) {
               if (typeof window.Iterate === 'function') window.Iterate('uninstall')
             })
           }
-          ready = initialize(settings, timeoutMs).then(function () {
+          if (categories.length && !iterateReady() && !loaderTag()) {
+            // Beyond Segment: no third-party script before consent. The plugins are
+            // ready at once; calls wait in Iterate's placeholder queue, and the loader
+            // is added when the visitor grants the destination's categories.
+            placeholder(settings)
             loaded = true
-          })
+            ready = Promise.resolve()
+            startIterate = function () {
+              initialize(settings, timeoutMs).then(null, function (e) {
+                console.warn(e.message)
+              })
+            }
+          } else {
+            ready = initialize(settings, timeoutMs).then(function () {
+              loaded = true
+            })
+          }
           // After initialize(): the placeholder (or Iterate itself) is in place.
           if (options.surveyEvents && analytics && typeof analytics.track === 'function') {
             try {
