@@ -129,7 +129,7 @@ pub fn definition() -> Definition {
             Setting {
                 key: "consentCategories",
                 label: "Consent categories",
-                description: "Consent category ids the visitor must all have granted (event.context.consent.categoryPreferences) before any mapping sends to Iterate; revoking one logs the visitor out of Iterate. Each mapping can require more.",
+                description: "Consent category ids the visitor must all have granted (event.context.consent.categoryPreferences) before Iterate is loaded and any mapping sends to it; revoking one logs the visitor out of Iterate. Each mapping can require more.",
                 kind: FieldType::String,
                 required: false,
                 multiple: true,
