@@ -172,6 +172,17 @@ async function main() {
     check((await text('.notice')).includes('Settings saved'), 'no notice after saving settings')
     check((await page.getByLabel(/Embed API Key/).inputValue()) === 'embed-key-2', 'the key did not change')
     check(await page.getByLabel('Send survey events to analytics').isChecked(), 'surveyEvents did not stick')
+    // Beyond Segment: consent categories and the delivery log's sample rate, saved as
+    // the engine reads them, then cleared again (the Iterate panel below needs no consent).
+    await page.getByLabel('Consent categories').fill('surveys, analytics')
+    await page.getByLabel('Delivery log sample rate').fill('0.5')
+    await submit(page.getByRole('button', { name: 'Save settings' }))
+    const withConsent = (await api(origin, 'GET', `/destinations/${destId}`)).settings
+    check(JSON.stringify(withConsent.consentCategories) === '["surveys","analytics"]' && withConsent.deliveryLogSampleRate === 0.5, `consent settings: ${JSON.stringify(withConsent)}`)
+    check((await text('#delivery-section')).includes('50%'), 'the delivery section does not show the sample rate')
+    await page.getByLabel('Consent categories').fill('')
+    await submit(page.getByRole('button', { name: 'Save settings' }))
+    check((await api(origin, 'GET', `/destinations/${destId}`)).settings.consentCategories === undefined, 'the consent categories were not cleared')
     await submit(page.getByRole('button', { name: 'Disable destination' }))
     check((await text('.title-row .badge')).includes('Disabled'), 'not disabled')
     await submit(page.getByRole('button', { name: 'Enable destination' }))
@@ -357,9 +368,13 @@ async function main() {
     const identifyCall = await text('#test-calls')
     check(identifyCall.startsWith('Iterate("identify", {') && identifyCall.includes('"external_id":"user_8731"'), `identify: ${identifyCall}`)
     await page.getByLabel('Name').fill('Identify with traits')
+    // Beyond Segment: consent categories of this mapping alone.
+    await page.getByLabel('Consent categories').fill('surveys, product research')
     await submit(page.getByRole('button', { name: 'Save mapping' }))
     await page.waitForURL(/#m-/)
     check((await text('#mapping-count')) === '3 of 50 mappings', 'the new mapping is not listed')
+    const saved = (await api(origin, 'GET', `/destinations/${destId}/mappings`)).find((m) => m.name === 'Identify with traits')
+    check(saved && JSON.stringify(saved.consentCategories) === '["surveys","product research"]', `the mapping's consent categories: ${JSON.stringify(saved && saved.consentCategories)}`)
 
     step('the 50-mapping limit: the engine\'s refusal shown at the mappings list')
     const config = await api(origin, 'GET', `/destinations/${destId}/config`)
