@@ -81,7 +81,11 @@ pub fn validate(slug: &str, path: &Path, as_json: bool) -> ExitCode {
 /// Streams events (one JSON object a line) through the settings: one output line per
 /// input line, in constant memory. A configuration with errors still runs its sound
 /// subscriptions, as the browser does, and the exit status says it had errors.
-pub fn run(slug: &str, settings: &Path, events: &Path, stats: bool) -> ExitCode {
+pub fn run(slug: &str, settings: &Path, events: &Path, stats: bool, steps: bool) -> ExitCode {
+    let options = destination::RunOptions {
+        steps,
+        ..Default::default()
+    };
     let start = std::time::Instant::now();
     let mut count = 0u64;
     let loaded = match load(slug, settings) {
@@ -119,7 +123,7 @@ pub fn run(slug: &str, settings: &Path, events: &Path, stats: bool) -> ExitCode 
         }
         count += 1;
         let answer = match serde_json::from_str::<Value>(&line) {
-            Ok(event) => match loaded.config.run(&event) {
+            Ok(event) => match loaded.config.run_with_options(&event, options) {
                 Ok(outcome) => serde_json::to_value(outcome).unwrap_or(Value::Null),
                 Err(e) => json!({"line": n + 1, "error": e.to_string()}),
             },

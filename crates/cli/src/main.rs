@@ -61,6 +61,10 @@ enum Command {
         /// events per second, peak resident memory.
         #[arg(long)]
         stats: bool,
+        /// Also print, per event, where each mapping stopped: at its trigger, consent
+        /// (denied, or held: no preferences on the event), validation, or delivered.
+        #[arg(long)]
+        steps: bool,
     },
     /// Run the control plane: the JSON API, the settings endpoint analytics.js reads,
     /// the browser bundle and the demo page, on an embedded SQLite database.
@@ -108,7 +112,8 @@ fn main() -> ExitCode {
             events,
             destination,
             stats,
-        } => destination::run(&destination, &settings, &events, stats),
+            steps,
+        } => destination::run(&destination, &settings, &events, stats, steps),
         Command::Catalog { json } => destination::catalog(json),
         Command::Serve {
             addr,

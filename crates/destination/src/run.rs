@@ -18,7 +18,8 @@ pub struct Outcome {
     /// evaluated, a mapping that failed, an invalid payload), each with its reason.
     pub skipped: Vec<Skip>,
     /// Where each subscription that saw the event stopped, in run order (the
-    /// browser's delivery log counts these).
+    /// browser's delivery log counts these); recorded when [`RunOptions::steps`] asks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
 }
 
@@ -53,6 +54,8 @@ pub struct RunOptions<'a> {
     pub only: Option<&'a [String]>,
     /// `categoryPreferences` known from earlier events, used when the event has none.
     pub consent: Option<&'a serde_json::Map<String, Value>>,
+    /// Record every subscription's [`Step`] (the delivery log's counts).
+    pub steps: bool,
 }
 
 /// A subscription whose trigger selected the event but which made no call.
@@ -79,6 +82,16 @@ impl Config {
     /// the action. Nothing here mutates the event.
     pub fn run(&self, event: &Value) -> Result<Outcome, NotAnEvent> {
         self.run_some(event, None)
+    }
+
+    /// Like [`Config::run`], with [`RunOptions`] (`only` and `consent` apply to every
+    /// action).
+    pub fn run_with_options(
+        &self,
+        event: &Value,
+        options: RunOptions<'_>,
+    ) -> Result<Outcome, NotAnEvent> {
+        self.run_with(event, None, options)
     }
 
     /// Like [`Config::run`], for one action's subscriptions only: what the browser's
@@ -124,6 +137,7 @@ impl Config {
             }));
         };
         let mut out = Outcome::default();
+        let record = options.steps;
         if !fields
             .get("type")
             .and_then(Value::as_str)
@@ -157,7 +171,9 @@ impl Config {
             match sub.trigger.matches(event) {
                 Ok(true) => {}
                 Ok(false) => {
-                    out.step(sub, Stop::Trigger, None);
+                    if record {
+                        out.step(sub, Stop::Trigger, None);
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -165,6 +181,7 @@ impl Config {
                         sub,
                         Stop::Trigger,
                         format!("the trigger could not be evaluated: {e}"),
+                        record,
                     );
                     continue;
                 }
@@ -172,18 +189,27 @@ impl Config {
             match consented(&sub.consent, preferences) {
                 Some(true) => {}
                 Some(false) => {
-                    out.step(sub, Stop::Consent, None);
+                    if record {
+                        out.step(sub, Stop::Consent, None);
+                    }
                     continue;
                 }
                 None => {
-                    out.step(sub, Stop::Held, None);
+                    if record {
+                        out.step(sub, Stop::Held, None);
+                    }
                     continue;
                 }
             }
             let payload = match sub.plan.evaluate(event) {
                 Ok(p) => p,
                 Err(e) => {
-                    out.fail(sub, Stop::Validation, format!("the mapping failed: {e}"));
+                    out.fail(
+                        sub,
+                        Stop::Validation,
+                        format!("the mapping failed: {e}"),
+                        record,
+                    );
                     continue;
                 }
             };
@@ -191,12 +217,15 @@ impl Config {
                 Ok(payload) => {
                     out.calls
                         .extend((self.destination.perform)(action.key, &payload));
-                    out.step(sub, Stop::Delivered, None);
+                    if record {
+                        out.step(sub, Stop::Delivered, None);
+                    }
                 }
                 Err(problems) => out.fail(
                     sub,
                     Stop::Validation,
                     format!("invalid payload: {}", problems.join(" ")),
+                    record,
                 ),
             }
         }
@@ -281,9 +310,17 @@ impl Outcome {
         });
     }
 
-    /// A failure: a step with its reason, and a skip.
-    fn fail(&mut self, sub: &crate::config::Subscription, outcome: Stop, reason: String) {
-        self.step(sub, outcome, Some(reason.clone()));
+    /// A failure: a skip, and (when recording) a step with its reason.
+    fn fail(
+        &mut self,
+        sub: &crate::config::Subscription,
+        outcome: Stop,
+        reason: String,
+        record: bool,
+    ) {
+        if record {
+            self.step(sub, outcome, Some(reason.clone()));
+        }
         self.skipped.push(Skip {
             subscription: sub.id.clone(),
             reason,

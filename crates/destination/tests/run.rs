@@ -351,7 +351,14 @@ fn show_survey_and_response_properties_extend_iterates_api() {
 fn steps(l: &Loaded, event: &Value, options: destination::RunOptions<'_>) -> Vec<(String, String)> {
     let outcome = l
         .config
-        .run_action_with("trackEvent", event, options)
+        .run_action_with(
+            "trackEvent",
+            event,
+            destination::RunOptions {
+                steps: true,
+                ..options
+            },
+        )
         .expect("an object event runs");
     outcome
         .steps
@@ -404,7 +411,11 @@ fn every_subscription_reports_where_it_stopped() {
             ("bad", "validation")
         ])
     );
-    let outcome = l.config.run(&event).unwrap();
+    let steps_on = destination::RunOptions {
+        steps: true,
+        ..Default::default()
+    };
+    let outcome = l.config.run_with_options(&event, steps_on).unwrap();
     let bad = outcome
         .steps
         .iter()
@@ -412,6 +423,12 @@ fn every_subscription_reports_where_it_stopped() {
         .unwrap();
     assert!(bad.reason.as_deref().unwrap().contains("'name'"), "{bad:?}");
     assert_eq!(outcome.skipped.len(), 1, "only failures are skips");
+    let plain = l.config.run(&event).unwrap();
+    assert_eq!(plain.steps, [], "steps only when asked for");
+    assert_eq!(
+        (plain.calls, plain.skipped),
+        (outcome.calls, outcome.skipped)
+    );
 }
 
 #[test]
@@ -473,6 +490,7 @@ fn consent_is_required_per_destination_and_per_mapping() {
     let o = destination::RunOptions {
         only: None,
         consent: Some(&known),
+        ..Default::default()
     };
     assert_eq!(
         steps(&l, &unknown, o),
@@ -481,6 +499,7 @@ fn consent_is_required_per_destination_and_per_mapping() {
     let o = destination::RunOptions {
         only: Some(&only),
         consent: Some(&known),
+        ..Default::default()
     };
     assert_eq!(
         steps(&l, &unknown, o),
@@ -491,6 +510,7 @@ fn consent_is_required_per_destination_and_per_mapping() {
     let o = destination::RunOptions {
         only: None,
         consent: Some(&known),
+        ..Default::default()
     };
     assert_eq!(
         steps(&l, &with(json!({})), o),

@@ -104,6 +104,7 @@ pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]
         let options = RunOptions {
             only: only.as_deref(),
             consent: consent.as_ref(),
+            steps: true,
         };
         config
             .run_action_with(action, &event, options)
