@@ -12,7 +12,8 @@
 //! 4. `ia_trace(handle, event_len)`: every loaded subscription's handling of the event
 //!    in the buffer, matched or not (`[{"subscription", "matched", "payload",
 //!    "problems", "calls"}]`), for the web UI's event tester.
-//! 5. `ia_output_ptr()` / `ia_output_len()` locate the output for JS to read.
+//! 5. `ia_free(handle)` forgets a configuration; its handle may be given out again.
+//! 6. `ia_output_ptr()` / `ia_output_len()` locate the output for JS to read.
 //!
 //! The same functions run natively, which is how they are tested.
 
@@ -23,7 +24,8 @@ use std::cell::RefCell;
 thread_local! {
     static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static CONFIGS: RefCell<Vec<Config>> = const { RefCell::new(Vec::new()) };
+    /// Loaded configurations by handle; a freed handle's slot is reused.
+    static CONFIGS: RefCell<Vec<Option<Config>>> = const { RefCell::new(Vec::new()) };
 }
 
 fn set_output(v: &Value) {
@@ -71,11 +73,43 @@ pub fn load(settings: &[u8]) -> i32 {
     let loaded = destination::load(destination::iterate(), &settings);
     CONFIGS.with(|c| {
         let mut configs = c.borrow_mut();
-        let handle = i32::try_from(configs.len()).unwrap_or(i32::MAX);
+        let slot = match configs.iter().position(Option::is_none) {
+            Some(free) => free,
+            None => {
+                configs.push(None);
+                configs.len() - 1
+            }
+        };
+        let handle = i32::try_from(slot).unwrap_or(i32::MAX);
         set_output(&report(&loaded, handle));
-        configs.push(loaded.config);
+        configs[slot] = Some(loaded.config);
         handle
     })
+}
+
+/// Forgets a loaded configuration (the editor loads one per keystroke); its handle may
+/// be given out again. 0, or -1 for a handle that holds nothing.
+pub fn free(handle: i32) -> i32 {
+    CONFIGS.with(|c| {
+        let mut configs = c.borrow_mut();
+        match usize::try_from(handle)
+            .ok()
+            .and_then(|h| configs.get_mut(h))
+            .and_then(Option::take)
+        {
+            Some(_) => 0,
+            None => -1,
+        }
+    })
+}
+
+/// The configuration behind a handle.
+fn config(configs: &[Option<Config>], handle: i32) -> Result<&Config, &'static str> {
+    usize::try_from(handle)
+        .ok()
+        .and_then(|h| configs.get(h))
+        .and_then(Option::as_ref)
+        .ok_or("no such handle")
 }
 
 /// Runs one action's subscriptions over an event; 0 on success, -1 on failure (the
@@ -85,10 +119,7 @@ pub fn load(settings: &[u8]) -> i32 {
 pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]) -> i32 {
     let answer = CONFIGS.with(|c| {
         let configs = c.borrow();
-        let config = usize::try_from(handle)
-            .ok()
-            .and_then(|h| configs.get(h))
-            .ok_or("no such handle")?;
+        let config = config(&configs, handle)?;
         let action = std::str::from_utf8(action).map_err(|_| "the action is not text")?;
         let event: Value = serde_json::from_slice(event).map_err(|_| "the event is not JSON")?;
         let only: Option<Vec<String>> = if only.is_empty() {
@@ -128,10 +159,7 @@ pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]
 pub fn trace(handle: i32, event: &[u8]) -> i32 {
     let answer = CONFIGS.with(|c| {
         let configs = c.borrow();
-        let config = usize::try_from(handle)
-            .ok()
-            .and_then(|h| configs.get(h))
-            .ok_or("no such handle")?;
+        let config = config(&configs, handle)?;
         let event: Value = serde_json::from_slice(event).map_err(|_| "the event is not JSON")?;
         if !event.is_object() {
             return Err("the event is not an object");
@@ -194,6 +222,11 @@ mod abi {
     #[no_mangle]
     pub extern "C" fn ia_trace(handle: i32, event_len: usize) -> i32 {
         super::with_input(|bytes| super::trace(handle, &bytes[..event_len.min(bytes.len())]))
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ia_free(handle: i32) -> i32 {
+        super::free(handle)
     }
 
     #[no_mangle]

@@ -111,3 +111,26 @@ fn held_subscriptions_run_again_with_the_consent_known_later() {
     );
     assert_eq!(output()["error"], "the consent is not an object");
 }
+
+#[test]
+fn freed_handles_hold_nothing_and_are_given_out_again() {
+    let settings = json!({"apiKey": "k", "subscriptions": []}).to_string();
+    let a = web::load(settings.as_bytes());
+    let b = web::load(settings.as_bytes());
+    assert_ne!(a, b);
+    assert_eq!(web::free(a), 0);
+    assert_eq!(web::free(a), -1, "twice");
+    assert_eq!(
+        web::run(a, b"trackEvent", br#"{"type":"track"}"#, b"", b""),
+        -1
+    );
+    assert_eq!(output()["error"], "no such handle");
+    assert_eq!(web::trace(a, br#"{"type":"track"}"#), -1);
+    assert_eq!(
+        web::load(settings.as_bytes()),
+        a,
+        "the freed slot is reused"
+    );
+    assert_eq!(web::free(-1), -1);
+    assert_eq!(web::free(b + 1000), -1);
+}

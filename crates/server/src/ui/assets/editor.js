@@ -20,9 +20,6 @@
   var eventBox = $('event')
   var subscribe = form.elements.subscribe
   var actionSelect = form.elements.partnerAction
-  // A fresh instance after this many loads: the module keeps every loaded configuration,
-  // and a new instance is the way to give that memory back.
-  var LOADS_PER_INSTANCE = 200
   var engine = null
 
   function el(tag, attrs, text) {
@@ -34,13 +31,6 @@
     return e
   }
 
-  function instantiate() {
-    return WebAssembly.instantiate(engine.module, {}).then(function (instance) {
-      engine.exports = instance.exports
-      engine.loads = 0
-    })
-  }
-
   function start() {
     if (!data.wasm || typeof WebAssembly !== 'object') return Promise.resolve()
     return fetch(data.wasm)
@@ -49,11 +39,10 @@
         return r.arrayBuffer()
       })
       .then(function (bytes) {
-        return WebAssembly.compile(bytes)
+        return WebAssembly.instantiate(bytes, {})
       })
-      .then(function (module) {
-        engine = { module: module, exports: null, loads: 0 }
-        return instantiate()
+      .then(function (result) {
+        engine = { exports: result.instance.exports }
       })
       .then(function () {
         status.textContent = 'Engine ready: ' + data.wasm
@@ -274,17 +263,18 @@
     }
     if (!engine || !engine.exports) return
     var report = call('ia_load', [], [JSON.stringify({ apiKey: data.apiKey || 'preview', subscriptions: [c.subscription] })])
-    engine.loads++
     ;(report.problems || []).forEach(show)
     if (report.handle < 0) {
       result(report.error || 'the engine did not load the mapping', false, [], undefined, [])
       return
     }
+    // One configuration per check: the engine forgets it once traced.
+    var traces = eventOk ? call('ia_trace', [report.handle], [eventText]) : null
+    engine.exports.ia_free(report.handle)
     if (!eventOk) {
       result('Fix the event to test it.', false, [], undefined, [])
       return
     }
-    var traces = call('ia_trace', [report.handle], [eventText])
     if (traces.error) {
       result(traces.error, false, [], undefined, [])
       return
@@ -311,9 +301,6 @@
     clearTimeout(timer)
     timer = setTimeout(function () {
       busy = busy
-        .then(function () {
-          if (engine && engine.loads >= LOADS_PER_INSTANCE) return instantiate()
-        })
         .then(check)
         .catch(function (e) {
           status.textContent = 'The live check failed: ' + e.message
