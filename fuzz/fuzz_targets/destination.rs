@@ -1,6 +1,7 @@
 //! Load arbitrary settings for the Iterate destination and run arbitrary events through
 //! them: never panic; every problem names a pointer inside the settings (or the
-//! subscriptions text they hold); every run's calls are argument lists.
+//! subscriptions text they hold); every run's calls are argument lists; consent known
+//! from earlier events only adds calls, and every failure is both a skip and a step.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,9 +25,17 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(v) = serde_json::from_slice(event_bytes) {
         events.push(v);
     }
+    let granted = json!({"surveys": true}).as_object().cloned().unwrap_or_default();
     for e in &events {
         if let Ok(outcome) = loaded.config.run(e) {
             assert!(outcome.calls.iter().all(Value::is_array));
+            // With steps and the consent known, the same or more is delivered, and
+            // every step names a loaded subscription.
+            let options = destination::RunOptions { only: None, consent: Some(&granted), steps: true };
+            if let Ok(more) = loaded.config.run_with_options(e, options) {
+                assert!(more.calls.len() >= outcome.calls.len());
+                assert_eq!(more.skipped.len(), more.steps.iter().filter(|s| s.reason.is_some()).count());
+            }
         }
         let _ = loaded.config.trace(e);
     }

@@ -254,8 +254,14 @@ fn seed_corpus(target: &str) -> Result<(), String> {
                 .get("mapping")
                 .cloned()
                 .unwrap_or(serde_json::json!({"name": {"@path": "$.event"}}));
-            settings = serde_json::json!({"apiKey": "k", "subscriptions": [
-                {"id": "s", "name": "case", "enabled": true, "subscribe": trigger, "partnerAction": "trackEvent", "mapping": mapping},
+            // Every other seed carries consent categories (destination and mapping).
+            let consent = if i % 2 == 0 {
+                serde_json::json!(["surveys"])
+            } else {
+                serde_json::Value::Null
+            };
+            settings = serde_json::json!({"apiKey": "k", "consentCategories": consent, "deliveryLogSampleRate": 0.5, "subscriptions": [
+                {"id": "s", "name": "case", "enabled": true, "subscribe": trigger, "partnerAction": "trackEvent", "mapping": mapping, "consentCategories": consent},
                 {"id": "i", "name": "identify", "enabled": true, "subscribe": "type = \"identify\"", "partnerAction": "identifyUser", "mapping": {"userId": {"@path": "$.userId"}, "traits": {"@path": "$.traits"}}}
             ]});
             &settings

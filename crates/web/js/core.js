@@ -20,6 +20,7 @@ var HELD_LIMIT = 100
 // Delivery counters go out this long after the first change, and when the page hides.
 var FLUSH_MS = 5000
 var MAX_ERRORS = 20
+var MAX_BATCH_BYTES = 16000
 
 function createFactory(wasmUrl) {
   var enginePromise = null
@@ -191,7 +192,7 @@ function createFactory(wasmUrl) {
       timer = null
       var ids = Object.keys(counters)
       if (!ids.length && !errors.length) return
-      var body = JSON.stringify({
+      var batch = {
         v: 1,
         counters: ids.map(function (id) {
           var c = counters[id]
@@ -199,7 +200,13 @@ function createFactory(wasmUrl) {
           return c
         }),
         errors: errors
-      })
+      }
+      var body = JSON.stringify(batch)
+      // The control plane takes batches up to 16 KiB: errors give way to counters.
+      while (encoder.encode(body).length > MAX_BATCH_BYTES && batch.errors.length) {
+        batch.errors.pop()
+        body = JSON.stringify(batch)
+      }
       counters = {}
       errors = []
       seen = {}
