@@ -568,6 +568,38 @@ const scenarios = [
     }
   },
   {
+    id: 'consent-unknown-at-exit',
+    title: 'beyond Segment: events still waiting for consent when the page goes away are counted as skipped for consent',
+    subscriptions: PRESETS,
+    destinationSettings: { consentCategories: ['surveys'], deliveryLogUrl: '{deliveryLog}' },
+    steps: [READY, { op: 'track', args: ['One'] }, { op: 'track', args: ['Two'] }, { op: 'dispatch', event: 'pagehide' }],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => [
+      ...iterateCallCount(r, 0),
+      ...totalsAre(r, { 'preset-track': { matched: 2, skippedConsent: 2 }, 'preset-identify': { skippedTrigger: 2 } }),
+      ...((r.beacons || []).some((b) => (b.errors || []).some((e) => e.kind === 'consent' && /page closed before consent/.test(e.reason)))
+        ? [] : ['no delivery log error for the events dropped at exit']),
+      ...noPageErrors(r)
+    ]
+  },
+  {
+    id: 'delivery-log-large',
+    title: 'beyond Segment: a delivery log batch over the 16 KiB the control plane takes is sent in parts',
+    subscriptions: Array.from({ length: 50 }, (_, i) => sub(`m${i}-${'x'.repeat(400)}`, 'trackEvent', 'type = "track"', { name: { '@path': '$.event' } })),
+    destinationSettings: { deliveryLogUrl: '{deliveryLog}' },
+    steps: [READY, { op: 'track', args: ['Big'] }, { op: 'dispatch', event: 'pagehide' }],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => {
+      const want = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`m${i}-${'x'.repeat(400)}`, { matched: 1, delivered: 1 }]))
+      const sizes = (r.beacons || []).map((b) => Buffer.byteLength(JSON.stringify(b)))
+      return [
+        ...totalsAre(r, want),
+        ...(sizes.length >= 2 && sizes.every((n) => n <= 16000) ? [] : [`beacon sizes ${JSON.stringify(sizes)}: expected several, each at most 16000 bytes`]),
+        ...noPageErrors(r)
+      ]
+    }
+  },
+  {
     id: 'delivery-log-off',
     title: 'beyond Segment: a delivery log sample rate of 0 sends nothing',
     subscriptions: PRESETS,

@@ -7,7 +7,10 @@
 // link, the mapping editor with the engine running in the page (positioned FQL errors,
 // field errors, the trigger builder's round trip with the text, the event tester's
 // verdict, payload, problems and calls), a refused save placed next to the trigger, a
-// new mapping, the version history with a rollback, CSRF refusals and sign-out.
+// new mapping, the version history with a rollback, the Sources page (create with an
+// empty name refused in place, copy a write key, rename by keyboard, disable so the
+// settings endpoint answers 404, enable, the delete confirmation naming the
+// destinations, delete a spare source), CSRF refusals and sign-out.
 //
 // Every page is saved as a screenshot at 1280 and 390 px wide into
 // results/screenshots/, and at 390 px no page may scroll sideways. Requests to any host
@@ -410,6 +413,78 @@ async function main() {
     check(plugin.settings.apiKey === 'embed-key-2', 'settings: the key')
     check(plugin.settings.surveyEvents === true && plugin.settings.uninstallOnReset === true, `settings: the switches ${JSON.stringify(plugin.settings)}`)
     check(plugin.settings.subscriptions.map((s) => s.name).join(',') === 'Signups,Identify with traits', `settings: ${plugin.settings.subscriptions.map((s) => s.name)}`)
+
+    step('sources: create (an empty name refused in place), copy a write key, rename by keyboard, disable (settings 404), enable, delete a spare')
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sources' }).click()
+    await page.waitForURL(`${origin}/ui/sources`)
+    check((await text('#source-count')) === '1 source', `count: ${await text('#source-count')}`)
+    const card = page.locator(`#source-${source.id}`)
+    const cardText = await card.innerText()
+    check(cardText.includes('Marketing site') && cardText.includes('Enabled') && cardText.includes(`/v1/projects/${source.writeKey}/settings`), `the source's card: ${cardText}`)
+    await card.getByRole('link', { name: 'Iterate (Actions)', exact: true }).click()
+    await page.waitForURL(destUrl)
+    await page.goBack()
+    await page.locator(`button[data-copy="key-${source.id}"]`).click()
+    await page.waitForFunction((id) => document.querySelector(`button[data-copy="key-${id}"] + .copied`).textContent === 'Copied', source.id)
+    const copiedKey = await page.evaluate(() => navigator.clipboard.readText())
+    check(copiedKey === source.writeKey, `clipboard: ${copiedKey}`)
+    await shot('sources')
+    await page.getByLabel('Source name').fill('   ')
+    await submit(page.getByRole('button', { name: 'Create source' }))
+    check((await text('#new-source-name-error')).includes('must not be empty'), 'no error next to the source name')
+    check((await page.getAttribute('#new-source-name', 'aria-invalid')) === 'true', 'the name input is not marked invalid')
+    check((await page.evaluate(() => document.activeElement.id)) === 'new-source-name', 'the refused field is not focused')
+    check((await api(origin, 'GET', '/sources')).length === 1, 'an empty name created a source')
+    await shot('sources-refused')
+    await page.getByLabel('Source name').fill('Spare site')
+    await submit(page.getByRole('button', { name: 'Create source' }))
+    check((await text('.notice')).includes('Source “Spare site” created'), 'no notice after creating a source')
+    const spare = (await api(origin, 'GET', '/sources')).find((x) => x.name === 'Spare site')
+    check(spare && spare.enabled && page.url().endsWith(`#source-${spare.id}`), `not back at the new source: ${page.url()}`)
+    check((await text('#source-count')) === '2 sources', 'the new source is not listed')
+    // Rename with the keyboard alone: open "Rename", Tab to the field, type, Enter.
+    await page.locator(`#source-${spare.id} summary`).focus()
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('Tab')
+    check((await page.evaluate(() => document.activeElement.id)) === `rename-${spare.id}`, 'Tab does not reach the new name')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.type('Spare')
+    await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')])
+    check((await text('.notice')).includes('Source renamed to “Spare”.'), 'no rename notice')
+    check((await api(origin, 'GET', `/sources/${spare.id}`)).name === 'Spare', 'the API does not see the new name')
+    const settingsStatus = async () => (await fetch(`${origin}/v1/projects/${source.writeKey}/settings`)).status
+    check((await settingsStatus()) === 200, 'the settings endpoint before disabling')
+    await submit(page.getByRole('button', { name: 'Disable Marketing site' }))
+    check((await text('.notice')).includes('settings endpoint answers 404'), `notice: ${await text('.notice')}`)
+    check((await card.locator('.badge').first().innerText()) === 'Disabled', 'the source is not shown disabled')
+    check((await card.locator('.warning').innerText()).includes('answers 404'), 'no warning on the disabled source')
+    check((await settingsStatus()) === 404, 'a disabled source\'s settings are still served')
+    await shot('sources-disabled')
+    await page.goto(destUrl)
+    check((await text('main .warning')).includes('The source Marketing site is disabled'), 'the destination page does not say its source is disabled')
+    await page.getByRole('link', { name: 'Enable it on the Sources page' }).click()
+    await page.waitForURL(`${origin}/ui/sources#source-${source.id}`)
+    await submit(page.getByRole('button', { name: 'Enable Marketing site' }))
+    check((await text('.notice')).includes('“Marketing site” enabled'), 'no notice after enabling')
+    check((await settingsStatus()) === 200, 'the settings are not served again after enabling')
+    // The confirmation names the destinations that would go with a source; Cancel keeps it.
+    await page.getByRole('link', { name: 'Delete Marketing site' }).click()
+    await page.waitForURL(`${origin}/ui/sources/${source.id}/delete`)
+    const going = await text('#deleted-destinations')
+    check(going.includes('Iterate (Actions)') && going.includes('3 of 50 mappings'), `the destinations deleted with it: ${going}`)
+    check((await main()).includes('each with its mappings, its version history and its delivery log'), 'the confirmation does not say what goes')
+    await shot('source-delete-confirm')
+    await page.getByRole('link', { name: 'Cancel' }).click()
+    await page.waitForURL(`${origin}/ui/sources#source-${source.id}`)
+    await page.getByRole('link', { name: 'Delete Spare' }).click()
+    await page.waitForURL(`${origin}/ui/sources/${spare.id}/delete`)
+    check((await text('#deleted-destinations')).includes('It has no destinations'), 'the spare source has destinations?')
+    await submit(page.getByRole('button', { name: 'Delete the source' }))
+    await page.waitForURL(`${origin}/ui/sources`)
+    check((await text('.notice')).includes('Source “Spare” deleted.'), `notice: ${await text('.notice')}`)
+    const left = await api(origin, 'GET', '/sources')
+    check(left.length === 1 && left[0].id === source.id && left[0].enabled, `sources left: ${JSON.stringify(left)}`)
+    check((await api(origin, 'GET', '/destinations')).length === 1, 'the other source\'s destination went too')
 
     step('CSRF: a post without the session\'s token changes nothing')
     const forged = await page.evaluate(async (id) => {

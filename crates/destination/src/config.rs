@@ -238,7 +238,11 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
             .insert("deliveryLogSampleRate".into(), Value::from(0));
     }
     // The `consentCategories` setting was type-checked above; Segment's place for
-    // them is checked here.
+    // them is checked here. Consent fails closed: when the destination's categories are
+    // malformed, no mapping runs (and the browser never loads Iterate).
+    let mut consent_broken = settings
+        .get("consentCategories")
+        .is_some_and(|v| !v.is_null() && config.options.get("consentCategories") != Some(v));
     let mut consent = Vec::new();
     for found in [
         categories(
@@ -254,13 +258,17 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
     ] {
         match found {
             Ok(more) => consent.extend(more),
-            Err(d) => problems.push(top(d)),
+            Err(d) => {
+                consent_broken = true;
+                problems.push(top(d))
+            }
         }
     }
     if settings
         .get("consentSettings")
         .is_some_and(|c| !c.is_object() && !c.is_null())
     {
+        consent_broken = true;
         problems.push(top(Diagnostic::error(
             codes::CONSENT,
             "`consentSettings` must be an object such as {\"categories\": [\"C0001\"]}",
@@ -353,6 +361,9 @@ pub fn load(destination: &'static Destination, settings: &Value) -> Loaded {
         }
     }
     loaded.sort_by_key(|(index, sub)| (sub.action, *index));
+    if consent_broken {
+        loaded.clear();
+    }
     config.subscriptions = loaded.into_iter().map(|(_, s)| s).collect();
     Loaded { config, problems }
 }

@@ -557,6 +557,24 @@ fn bad_consent_categories_and_sample_rates_are_reported_with_their_place() {
         ]
     );
     assert!(l.errors().count() == 4);
+    // Consent fails closed: with the destination's categories malformed, nothing runs.
+    for broken in [
+        json!({"consentCategories": "C0002"}),
+        json!({"consentCategories": ["C0002", 7]}),
+        json!({"consentSettings": {"categories": ["C0002", ""]}}),
+        json!({"consentSettings": "C0002"}),
+    ] {
+        let mut settings = json!({"apiKey": "k", "subscriptions": presets()});
+        settings
+            .as_object_mut()
+            .unwrap()
+            .extend(broken.as_object().unwrap().clone());
+        let l = load(iterate(), &settings);
+        assert_eq!(l.errors().count(), 1, "{broken}: {:?}", l.problems);
+        assert_eq!(l.config.active_actions(), Vec::<&str>::new(), "{broken}");
+        let granted = json!({"type": "track", "event": "E", "context": {"consent": {"categoryPreferences": {"C0002": false}}}});
+        assert_eq!(calls(&l, granted), json!([]), "{broken}");
+    }
     assert_eq!(
         l.config.options()["deliveryLogSampleRate"],
         json!(0),

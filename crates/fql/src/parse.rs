@@ -231,6 +231,8 @@ impl<'s> Parser<'s> {
         // A conjunction not yet followed by anything, and whether anything came before.
         let mut dangling: Option<Span> = None;
         let mut started = false;
+        // Conjunctions with no condition on one side.
+        let mut lonely: Vec<(Span, &str)> = Vec::new();
 
         while let Some(token) = tokens.pop_front() {
             if token.kind == Kind::Eos {
@@ -350,8 +352,11 @@ impl<'s> Parser<'s> {
                     Conj::And
                 };
                 conjunctions.push((conj, token.span));
-                if !started || dangling.is_some() {
-                    self.dangling_conjunction(token.span, "before it");
+                if let Some(previous) = dangling {
+                    // Two in a row: the first one has nothing after it.
+                    lonely.push((previous, "after it"));
+                } else if !started {
+                    lonely.push((token.span, "before it"));
                 }
                 dangling = Some(token.span);
                 used = true;
@@ -375,7 +380,15 @@ impl<'s> Parser<'s> {
         }
         self.flush_skipped(&mut skipped, &mut skipped_first);
         if let Some(span) = dangling.filter(|_| !nodes.is_empty()) {
-            self.dangling_conjunction(span, "after it");
+            lonely.push((span, "after it"));
+        }
+        // Only the last conjunction of a level with several conditions has an effect.
+        let deciding = conjunctions
+            .last()
+            .map(|(_, span)| *span)
+            .filter(|_| nodes.len() > 1);
+        for (span, side) in lonely {
+            self.lonely_conjunction(span, side, deciding == Some(span));
         }
 
         if nodes.len() > 1 {
@@ -420,18 +433,28 @@ impl<'s> Parser<'s> {
         );
     }
 
-    /// A conjunction with no condition on one side: the reference ignores it.
-    fn dangling_conjunction(&mut self, span: Span, side: &str) {
+    /// A conjunction with no condition on one side. It has no effect, unless it is the
+    /// last conjunction of its level: that one decides how all the level's conditions
+    /// are joined, wherever it stands.
+    fn lonely_conjunction(&mut self, span: Span, side: &str, deciding: bool) {
         let word = self.slice(span).to_string();
-        self.warnings.push(
-            Diagnostic::warning(
-                "FQL060",
-                format!("`{word}` has no condition {side}, so it joins nothing and is ignored"),
+        let (message, label) = if deciding {
+            (
+                format!("`{word}` has no condition {side}, yet as the last conjunction here it joins all these conditions with `{word}`"),
+                "decides the join",
             )
-            .with_label(span, "joins nothing")
-            .with_help(format!(
-                "remove this `{word}`, or add the condition it should join"
-            )),
+        } else {
+            (
+                format!("`{word}` has no condition {side}, so it has no effect"),
+                "no effect",
+            )
+        };
+        self.warnings.push(
+            Diagnostic::warning("FQL060", message)
+                .with_label(span, label)
+                .with_help(format!(
+                    "remove this `{word}`, or add the condition it should join"
+                )),
         );
     }
 

@@ -35,6 +35,8 @@ const TRIGGERS: &[&str] = &[
     "or type = \"track\"",
     "type = \"track\" and and event = \"x\"",
     "(type = \"track\" or) and event = \"x\"",
+    "type = \"track\" and event = \"A\" or",
+    "type = \"track\" and or event = \"A\"",
     "Type = \"track\" and event = \"x\"",
     "match(event, \"Completed\")",
     "match(event, \"*Order*\")",

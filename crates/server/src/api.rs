@@ -151,7 +151,7 @@ async fn create_source(State(app): Shared, body: Result<Bytes, BytesRejection>) 
     let body = object(body)?;
     let name = string(&body, "name", true)?.unwrap_or_default();
     let enabled = boolean(&body, "enabled")?.unwrap_or(true);
-    let source = ops::create_source(&app, name, enabled).await?;
+    let source = ops::create_source(&app, &name, enabled).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         source.revision,
@@ -174,28 +174,18 @@ async fn patch_source(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let body = object(body)?;
-    let store = app.store.lock().await;
-    let mut s = store
-        .source(&id)?
-        .ok_or_else(|| ApiError::not_found("source", &id))?;
-    ops::check_if_match(if_match(&headers), s.revision)?;
-    if let Some(name) = string(&body, "name", false)? {
-        s.name = name;
-    }
-    if let Some(enabled) = boolean(&body, "enabled")? {
-        s.enabled = enabled;
-    }
-    s.revision += 1;
-    store.update_source(&s)?;
+    let change = ops::SourceChange {
+        name: string(&body, "name", false)?,
+        enabled: boolean(&body, "enabled")?,
+    };
+    let s = ops::update_source(&app, &id, if_match(&headers), change).await?;
     Ok(with_etag(StatusCode::OK, s.revision, source_json(&s)))
 }
 
+/// Deletes the source with its destinations (their versions and delivery logs too).
 async fn delete_source(State(app): Shared, Path(id): Path<String>) -> ApiResult {
-    if app.store.lock().await.delete_source(&id)? {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found("source", &id))
-    }
+    ops::delete_source(&app, &id, None).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -515,6 +505,7 @@ async fn delivery_report(
     let d = store
         .destination(&id)?
         .ok_or_else(|| ApiError::not_found("destination", &id))?;
-    let report = delivery::report(&store, &d, hours, crate::util::unix_now())?;
+    let mut report = delivery::report(&store, &d, hours, crate::util::unix_now())?;
+    report.refused_batches = app.delivery_limit.refused(&d.id);
     Ok(Json(report.to_json()).into_response())
 }

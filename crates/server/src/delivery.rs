@@ -28,15 +28,17 @@ pub const MAX_COUNTERS: usize = 50;
 /// The most errors in one batch.
 pub const MAX_ERRORS: usize = 20;
 /// The largest count a batch may carry for one outcome.
-pub const MAX_COUNT: u64 = 1_000_000;
+pub const MAX_COUNT: u64 = 10_000;
 /// The longest error reason, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
 /// What an error is about.
 pub const ERROR_KINDS: [&str; 3] = ["validation", "consent", "trigger"];
-/// Batches a destination may send at once before the rate limit applies...
-pub const BURST: f64 = 30.0;
-/// ...and how many more per second it may send after that.
-pub const REFILL_PER_SECOND: f64 = 1.0;
+/// Batches a destination's pages may send at once before the rate limit applies...
+pub const BURST: f64 = 600.0;
+/// ...and how many more per second after that (a sampled page sends about one batch
+/// every 5 s while events flow, so about 500 such pages at once; lower the sample rate
+/// for more traffic). Refused batches are counted and shown, never silently lost.
+pub const REFILL_PER_SECOND: f64 = 100.0;
 
 /// The longest report window, in hours, and the one the UI shows.
 pub const MAX_HOURS: i64 = 720;
@@ -217,8 +219,16 @@ impl Limit {
 #[derive(Debug)]
 pub struct Limiter {
     limit: Limit,
-    /// Tokens left and when they were counted, by destination id.
-    buckets: std::sync::Mutex<HashMap<String, (f64, Instant)>>,
+    /// Tokens left, when they were counted, and the batches refused since the server
+    /// started, by destination id.
+    buckets: std::sync::Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+    refused: u64,
 }
 
 impl Default for Limiter {
@@ -245,18 +255,32 @@ impl Limiter {
         if buckets.len() >= 10_000 {
             buckets.clear();
         }
-        let (tokens, at) = buckets.entry(key.to_string()).or_insert((burst, now));
-        let elapsed = now.saturating_duration_since(*at).as_secs_f64();
-        let available = (*tokens + elapsed * per_second).min(burst);
-        *at = (*at).max(now);
+        let b = buckets.entry(key.to_string()).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+            refused: 0,
+        });
+        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+        let available = (b.tokens + elapsed * per_second).min(burst);
+        b.at = b.at.max(now);
         if available >= 1.0 {
-            *tokens = available - 1.0;
+            b.tokens = available - 1.0;
             Ok(())
         } else {
-            *tokens = available;
+            b.tokens = available;
+            b.refused += 1;
             Err(Duration::try_from_secs_f64((1.0 - available) / per_second)
                 .unwrap_or(Duration::from_secs(3600)))
         }
+    }
+
+    /// The batches of `key` refused since the server started.
+    pub fn refused(&self, key: &str) -> u64 {
+        self.buckets
+            .lock()
+            .ok()
+            .and_then(|b| b.get(key).map(|b| b.refused))
+            .unwrap_or(0)
     }
 }
 
@@ -422,6 +446,8 @@ pub struct Report {
     pub mappings: Vec<MappingReport>,
     /// Newest first.
     pub errors: Vec<DeliveryError>,
+    /// Batches the rate limit refused since the server started: the counts miss them.
+    pub refused_batches: u64,
 }
 
 /// The delivery log of `d` over the last `hours` at `now` (Unix seconds).
@@ -462,6 +488,7 @@ pub fn report(store: &Store, d: &Destination, hours: i64, now: i64) -> rusqlite:
         buckets,
         mappings,
         errors: store.delivery_errors(&d.id, since)?,
+        refused_batches: 0,
     })
 }
 
@@ -476,7 +503,9 @@ pub fn counts_json(c: &Counts) -> Map<String, Value> {
 impl Report {
     /// Whether nothing at all was received in the window.
     pub fn is_empty(&self) -> bool {
-        self.errors.is_empty() && self.mappings.iter().all(|m| m.totals.is_zero())
+        self.errors.is_empty()
+            && self.refused_batches == 0
+            && self.mappings.iter().all(|m| m.totals.is_zero())
     }
 
     /// The API's answer (`docs/openapi.yaml`, `DeliveryReport`).
@@ -519,6 +548,7 @@ impl Report {
             "bucketSeconds": self.bucket_seconds,
             "mappings": mappings,
             "errors": errors,
+            "refusedBatches": self.refused_batches,
         })
     }
 }

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::store::{Destination, Source};
 use crate::util::{now, random_hex};
 use crate::AppState;
+use axum::http::StatusCode;
 use engine::destination;
 use serde_json::{json, Value};
 
@@ -67,15 +68,21 @@ pub fn check_if_match(tag: Option<&str>, current: i64) -> Result<(), ApiError> {
     }
 }
 
+/// A source's name as stored: trimmed, and not empty.
+pub fn source_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() {
+        Err(wrong("name", "must not be empty"))
+    } else {
+        Ok(name.to_string())
+    }
+}
+
 /// Creates a source with a fresh id and write key.
-pub async fn create_source(
-    app: &AppState,
-    name: String,
-    enabled: bool,
-) -> Result<Source, ApiError> {
+pub async fn create_source(app: &AppState, name: &str, enabled: bool) -> Result<Source, ApiError> {
     let source = Source {
         id: random_hex(8),
-        name,
+        name: source_name(name)?,
         write_key: random_hex(16),
         enabled,
         revision: 1,
@@ -83,6 +90,80 @@ pub async fn create_source(
     app.store.lock().await.insert_source(&source, &now())?;
     tracing::info!(source = %source.id, "source created");
     Ok(source)
+}
+
+/// What a change to a source sets; `None` keeps the field as it is.
+#[derive(Debug, Default)]
+pub struct SourceChange {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// Renames or enables/disables a source under the store's lock, after checking the
+/// precondition (an `If-Match` value); one more revision. A disabled source's
+/// settings document is not served (404), so analytics.js loads none of its
+/// destinations; the store's write counter makes the cached documents stale.
+pub async fn update_source(
+    app: &AppState,
+    id: &str,
+    if_match: Option<&str>,
+    change: SourceChange,
+) -> Result<Source, ApiError> {
+    let name = change.name.as_deref().map(source_name).transpose()?;
+    let store = app.store.lock().await;
+    let mut s = store
+        .source(id)?
+        .ok_or_else(|| ApiError::not_found("source", id))?;
+    check_if_match(if_match, s.revision)?;
+    if let Some(name) = name {
+        s.name = name;
+    }
+    if let Some(enabled) = change.enabled {
+        s.enabled = enabled;
+    }
+    s.revision += 1;
+    store.update_source(&s)?;
+    tracing::info!(source = %s.id, enabled = s.enabled, "source changed");
+    Ok(s)
+}
+
+/// Deletes a source and, with it, its destinations, their versions and their delivery
+/// logs (the schema's foreign keys cascade), and forgets the recent events its pages
+/// sent. With `expected`, the ids of the destinations the caller showed as going with
+/// it, refuses (409) when the source's destinations are not exactly those, so nothing
+/// is deleted that was not shown. Returns the source and the destinations deleted.
+pub async fn delete_source(
+    app: &AppState,
+    id: &str,
+    expected: Option<&[String]>,
+) -> Result<(Source, Vec<Destination>), ApiError> {
+    let (source, destinations) = {
+        let store = app.store.lock().await;
+        let source = store
+            .source(id)?
+            .ok_or_else(|| ApiError::not_found("source", id))?;
+        let destinations = store.destinations(Some(id))?;
+        if let Some(expected) = expected {
+            let mut shown: Vec<&str> = expected.iter().map(String::as_str).collect();
+            let mut now: Vec<&str> = destinations.iter().map(|d| d.id.as_str()).collect();
+            shown.sort_unstable();
+            now.sort_unstable();
+            if shown != now {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "the source's destinations changed since they were shown: review them and delete again",
+                ));
+            }
+        }
+        if !store.delete_source(id)? {
+            return Err(ApiError::not_found("source", id));
+        }
+        (source, destinations)
+    };
+    app.recent.forget(&source.write_key);
+    tracing::info!(source = %source.id, destinations = destinations.len(), "source deleted");
+    Ok((source, destinations))
 }
 
 /// Creates a destination of `slug` for a source with its presets (each with an id of

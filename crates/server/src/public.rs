@@ -73,9 +73,7 @@ pub struct Rendered {
 
 /// The CDN settings analytics-next loads for a write key: Segment.io (pointed at this
 /// server) and one remote plugin per enabled Iterate destination of that source, each
-/// with the address its delivery log goes to (`deliveryLogUrl`). Consent categories
-/// also go where Segment puts them, `integrations["Iterate Web (Actions)"]
-/// .consentSettings.categories`, which analytics.js merges over the plugin's settings.
+/// with the address its delivery log goes to (`deliveryLogUrl`).
 /// Rendered once per write key and cached until the next write to the store.
 async fn settings(
     State(app): State<Arc<AppState>>,
@@ -143,12 +141,9 @@ async fn render(app: &AppState, write_key: &str, base: &str) -> Result<Option<Re
         Some(b) => format!("{base}/bundles/iterate/{}/iterate.js", b.hash),
         None => format!("{base}/bundles/iterate/missing/iterate.js"),
     };
-    let iterate: Vec<&crate::store::Destination> = destinations
+    let plugins: Vec<Value> = destinations
         .iter()
         .filter(|d| d.enabled && d.slug == "actions-iterate")
-        .collect();
-    let plugins: Vec<Value> = iterate
-        .iter()
         .map(|d| {
             let enabled: Vec<Value> = d.config["subscriptions"]
                 .as_array()
@@ -175,33 +170,15 @@ async fn render(app: &AppState, write_key: &str, base: &str) -> Result<Option<Re
             })
         })
         .collect();
-    let mut integrations = serde_json::Map::new();
-    integrations.insert(
-        "Segment.io".into(),
-        json!({"apiKey": write_key, "apiHost": format!("{host}/v1"), "protocol": if base.starts_with("https") { "https" } else { "http" }}),
-    );
-    // Every Iterate destination of a source shares the one creation name, so its entry
-    // lists the categories of them all: requiring more never sends without consent.
-    // The entry replaces a `consentSettings` a migrated configuration carries, so
-    // that one's categories are in it too.
-    let mut categories: Vec<&Value> = Vec::new();
-    for d in &iterate {
-        let given = [
-            &d.config["consentCategories"],
-            &d.config["consentSettings"]["categories"],
-        ];
-        for c in given.into_iter().filter_map(Value::as_array).flatten() {
-            if c.is_string() && !categories.contains(&c) {
-                categories.push(c);
-            }
-        }
-    }
-    if !categories.is_empty() {
-        integrations.insert(
-            PLUGIN.into(),
-            json!({"consentSettings": {"categories": categories}}),
-        );
-    }
+    let integrations = json!({
+        "Segment.io": {"apiKey": write_key, "apiHost": format!("{host}/v1"), "protocol": if base.starts_with("https") { "https" } else { "http" }}
+    });
+    // Consent categories stay in each plugin's settings (`consentCategories`, and a
+    // migrated `consentSettings`), where the bundle reads them. Segment also lists them
+    // in `integrations[creationName].consentSettings`; not here: any `integrations`
+    // entry besides Segment.io makes analytics-next fetch a lazy chunk from its CDN
+    // (cdn.segment.com unless the page sets `analytics._cdn`), before any consent, and
+    // a failed fetch stops analytics.js loading.
     let body = json!({
         "integrations": integrations,
         "plan": {"track": {"__default": {"enabled": true, "integrations": {}}}, "identify": {"__default": {"enabled": true}}, "group": {"__default": {"enabled": true}}},
@@ -362,6 +339,13 @@ impl Recent {
         }
     }
 
+    /// Drops the events of a write key (its source was deleted).
+    pub fn forget(&self, write_key: &str) {
+        if let Ok(mut map) = self.inner.lock() {
+            map.remove(write_key);
+        }
+    }
+
     /// The recent events of a write key, newest first.
     pub fn list(&self, write_key: &str) -> Vec<Value> {
         self.inner
@@ -392,5 +376,7 @@ mod tests {
         );
         assert_eq!(list[RECENT - 1]["event"], "e5");
         assert!(r.list("other").is_empty());
+        r.forget("k");
+        assert!(r.list("k").is_empty());
     }
 }

@@ -488,11 +488,11 @@ mod tests {
         let hourly = s.delivery_counts("d1", m, 60).unwrap();
         assert_eq!(hourly[0], ("a".to_string(), m, counts(5, 4)));
         assert_eq!(hourly[1], ("a".to_string(), m + 60, counts(5, 5)));
-        assert!(s
-            .delivery_counts("d1", m + 1, 1)
-            .unwrap()
-            .iter()
-            .all(|r| r.1 > m));
+        assert_eq!(
+            s.delivery_counts("d1", m + 1, 1).unwrap(),
+            [("a".to_string(), m + 61, counts(5, 5))],
+            "a window from the next minute"
+        );
 
         // Old rows go as new ones come; deleting the destination takes the rest.
         s.record_delivery(
@@ -502,13 +502,53 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert!(s
-            .delivery_counts("d1", 0, 1)
-            .unwrap()
-            .iter()
-            .all(|r| r.1 > m));
+        assert_eq!(
+            s.delivery_counts("d1", 0, 1).unwrap(),
+            [
+                ("a".to_string(), m + 61, counts(5, 5)),
+                (
+                    "a".to_string(),
+                    m + DELIVERY_RETENTION_MINUTES + 1,
+                    counts(1, 1)
+                ),
+            ],
+            "the minute m rows are past the retention, m + 61 is not"
+        );
         assert!(s.delete_destination("d1").unwrap());
         assert!(s.delivery_counts("d1", 0, 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn deleting_a_source_deletes_its_destinations_their_versions_and_delivery_logs() {
+        let mut s = store("source-delete");
+        with_destination(&mut s, "d1");
+        with_destination(&mut s, "d2");
+        s.record_delivery(
+            "d1",
+            1,
+            &[("a".into(), counts(1, 1))],
+            &[DeliveryError {
+                at: 60,
+                subscription: "a".into(),
+                kind: "validation".into(),
+                reason: "r".into(),
+            }],
+        )
+        .unwrap();
+        let writes = s.writes().load(Ordering::Acquire);
+        assert!(s.delete_source("s-d1").unwrap());
+        assert!(
+            s.writes().load(Ordering::Acquire) > writes,
+            "cached settings go stale"
+        );
+        assert!(s.source("s-d1").unwrap().is_none());
+        assert!(s.destination("d1").unwrap().is_none());
+        assert!(s.versions("d1").unwrap().is_empty());
+        assert!(s.delivery_counts("d1", 0, 1).unwrap().is_empty());
+        assert!(s.delivery_errors("d1", 0).unwrap().is_empty());
+        assert!(s.destination("d2").unwrap().is_some(), "another source's");
+        assert_eq!(s.versions("d2").unwrap().len(), 1);
+        assert!(!s.delete_source("s-d1").unwrap(), "already gone");
     }
 
     #[test]

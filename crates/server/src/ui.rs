@@ -1,6 +1,7 @@
 //! The web UI under `/ui`: server-rendered HTML pages (a little JS, one CSS file, all
 //! compiled in), signed in with the admin token. It walks the seed's path (catalog →
 //! Iterate (Actions) → configure → source → Embed API Key → destination), manages
+//! sources (create, rename, enable/disable, delete with their destinations) and
 //! mappings, edits them with the engine running in the page (the wasm bundle the
 //! server serves, so what is tested is what runs), shows what pages report in the
 //! delivery log, and shows the version history.
@@ -17,6 +18,7 @@ mod editor;
 mod history;
 pub mod html;
 pub mod session;
+mod sources;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -52,6 +54,13 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/ui/catalog/{slug}/configure/{source}",
             get(catalog::key_step).post(catalog::create),
+        )
+        .route("/ui/sources", get(sources::list).post(sources::create))
+        .route("/ui/sources/{id}/rename", post(sources::rename))
+        .route("/ui/sources/{id}/enabled", post(sources::set_enabled))
+        .route(
+            "/ui/sources/{id}/delete",
+            get(sources::confirm_delete).post(sources::delete),
         )
         .route("/ui/destinations", get(destination::list))
         .route("/ui/destinations/{id}", get(destination::show))

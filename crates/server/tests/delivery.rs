@@ -357,6 +357,25 @@ fn a_destination_sending_too_often_is_told_when_to_retry() {
         .api("GET", &format!("/destinations/{id}/delivery"), None)
         .json();
     assert_eq!(totals(&report, &presets[0])["delivered"], 3);
+    assert_eq!(report["refusedBatches"], 1, "refused batches are counted");
+    // ... and the destination page says the counts miss them.
+    let session = sign_in(s.addr, &s.token);
+    let page = request(
+        s.addr,
+        "GET",
+        &format!("/ui/destinations/{id}"),
+        &session,
+        "",
+    );
+    assert!(
+        page.body.contains(r#"id="delivery-refused""#) && page.body.contains("1 batch(es)"),
+        "{}",
+        page.body
+    );
+    let calm = s
+        .api("GET", &format!("/destinations/{other_id}/delivery"), None)
+        .json();
+    assert_eq!(calm["refusedBatches"], 0);
 }
 
 #[test]
@@ -473,8 +492,9 @@ fn the_settings_document_tells_pages_where_to_report_and_which_consent_is_needed
     assert_eq!(r.json()["consentCategories"], json!(["C0002"]));
     let doc = settings(&s);
     assert_eq!(
-        doc["integrations"]["Iterate Web (Actions)"],
-        json!({"consentSettings": {"categories": ["C0001", "C0004"]}})
+        doc["integrations"].as_object().map(|i| i.len()),
+        Some(1),
+        "only Segment.io: another entry makes analytics-next fetch a chunk from its CDN: {doc}"
     );
     let plugin = &doc["remotePlugins"][0]["settings"];
     assert_eq!(plugin["consentCategories"], json!(["C0001", "C0004"]));

@@ -187,6 +187,28 @@ function createFactory(wasmUrl) {
     var errors = []
     var seen = {}
     var timer = null
+    // Sends a batch, in parts when it is over the control plane's 16 KiB: errors
+    // give way to counters, then the counters are split.
+    function send(batch) {
+      var body = JSON.stringify(batch)
+      if (encoder.encode(body).length > MAX_BATCH_BYTES) {
+        if (batch.errors.length) {
+          batch.errors.pop()
+          return send(batch)
+        }
+        if (batch.counters.length > 1) {
+          var half = Math.ceil(batch.counters.length / 2)
+          send({ v: 1, counters: batch.counters.slice(0, half), errors: [] })
+          return send({ v: 1, counters: batch.counters.slice(half), errors: [] })
+        }
+      }
+      try {
+        if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return
+      } catch (e) {
+        // A refused beacon falls back to a keepalive request.
+      }
+      if (typeof fetch === 'function') fetch(url, { method: 'POST', body: body, keepalive: true, mode: 'no-cors' }).catch(function () {})
+    }
     function flush() {
       clearTimeout(timer)
       timer = null
@@ -201,40 +223,36 @@ function createFactory(wasmUrl) {
         }),
         errors: errors
       }
-      var body = JSON.stringify(batch)
-      // The control plane takes batches up to 16 KiB: errors give way to counters.
-      while (encoder.encode(body).length > MAX_BATCH_BYTES && batch.errors.length) {
-        batch.errors.pop()
-        body = JSON.stringify(batch)
-      }
       counters = {}
       errors = []
       seen = {}
-      try {
-        if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return
-      } catch (e) {
-        // A refused beacon falls back to a keepalive request.
-      }
-      if (typeof fetch === 'function') fetch(url, { method: 'POST', body: body, keepalive: true, mode: 'no-cors' }).catch(function () {})
+      send(batch)
     }
-    if (on) {
-      window.addEventListener('pagehide', flush)
-      document.addEventListener('visibilitychange', function () {
-        if (document.visibilityState === 'hidden') flush()
-      })
-    }
-    return {
+    var log = {
+      // Called as the page goes away, before the last flush.
+      leaving: null,
       count: function (subscription, key, kind, reason) {
         if (!on) return
         var c = counters[subscription] || (counters[subscription] = { matched: 0, skippedTrigger: 0, skippedConsent: 0, skippedValidation: 0, delivered: 0 })
         c[key]++
         if (reason && errors.length < MAX_ERRORS && !seen[subscription + '\n' + reason]) {
           seen[subscription + '\n' + reason] = true
-          errors.push({ subscription: subscription, kind: kind, reason: String(reason).slice(0, 500) })
+          // Whole characters only: half a surrogate pair is not JSON the server reads.
+          errors.push({ subscription: subscription, kind: kind, reason: Array.from(String(reason)).slice(0, 500).join('') })
         }
         if (!timer) timer = setTimeout(flush, FLUSH_MS)
       }
     }
+    if (on) {
+      window.addEventListener('pagehide', function () {
+        if (log.leaving) log.leaving()
+        flush()
+      })
+      document.addEventListener('visibilitychange', function () {
+        if (document.visibilityState === 'hidden') flush()
+      })
+    }
+    return log
   }
 
   function preferencesOf(event) {
@@ -273,6 +291,15 @@ function createFactory(wasmUrl) {
       var held = []
       // With consent categories, Iterate's loader waits for the visitor to grant them.
       var startIterate = null
+      // Events still waiting for consent when the page goes away are never sent.
+      log.leaving = function () {
+        held.forEach(function (h) {
+          h.ids.forEach(function (id) {
+            log.count(id, 'skippedConsent', 'consent', 'dropped unsent: the page closed before consent was known')
+          })
+        })
+        held = []
+      }
 
       // Runs `action`'s subscriptions (or only `ids`) over the event's JSON, makes the
       // calls, counts, and holds what waits for consent. `replay` is true for held events.

@@ -542,7 +542,7 @@ pub async fn chose_source(
             errors.name = Some("the new source needs a name".into());
             None
         }
-        "new" => Some(ops::create_source(&app, name.to_string(), true).await?.id),
+        "new" => Some(ops::create_source(&app, name, true).await?.id),
         id => match app.store.lock().await.source(id)? {
             Some(src) => Some(src.id),
             None => {

@@ -152,6 +152,13 @@ pub fn section(d: &Destination, def: &model::Definition, report: &Report) -> Str
         r#"<section aria-labelledby="delivery" id="delivery-section"><h2 id="delivery">Browser delivery (last {hours} h)</h2>
 {sampling}"#
     );
+    if report.refused_batches > 0 {
+        let _ = write!(
+            out,
+            r#"<p class="warning" id="delivery-refused">{} batch(es) of counts were refused by the rate limit since the server started, so the counts below miss them. Lower the <strong>Delivery log sample rate</strong> if this keeps happening.</p>"#,
+            report.refused_batches
+        );
+    }
     if report.is_empty() {
         let _ = write!(
             out,
@@ -302,6 +309,7 @@ mod tests {
                 kind: "validation".into(),
                 reason: "<b>name</b> is required".into(),
             }],
+            refused_batches: 0,
         };
         let html = section(
             &destination(json!({"deliveryLogSampleRate": 0.25})),

@@ -61,8 +61,9 @@ pub async fn list(Signed(s): Signed, State(app): State<Arc<AppState>>) -> Page {
     for src in &sources {
         let _ = write!(
             main,
-            r#"<section class="source" aria-labelledby="src-{id}"><h2 id="src-{id}">{name}</h2><p class="meta">Source · write key <code>{key}</code>{off}</p>"#,
+            r#"<section class="source" aria-labelledby="src-{id}"><h2 id="src-{id}">{name}</h2><p class="meta">Source · write key <code>{key}</code>{off} · <a href="/ui/sources#source-{uid}" aria-label="Manage the source {name}">manage</a></p>"#,
             id = e(&src.id),
+            uid = e(&url_encode(&src.id)),
             name = e(&src.name),
             key = e(&src.write_key),
             off = if src.enabled { "" } else { " · disabled" },
@@ -581,7 +582,7 @@ pub async fn render(
     let mut main = format!(
         r#"<div class="title-row"><div><h1>{name}</h1><p class="meta">on source <strong>{source}</strong> · {def_name} · version {version} · <a href="/ui/destinations/{hid}/versions">history</a></p></div>
 <form method="post" action="/ui/destinations/{hid}/enabled" class="toggle">{csrf}<input type="hidden" name="enabled" value="{flip}">{badge} <button type="submit">{toggle} destination</button></form></div>
-{enabled_errors}"#,
+{source_off}{enabled_errors}"#,
         name = e(name),
         source = e(&src.name),
         def_name = e(def.name),
@@ -589,6 +590,11 @@ pub async fn render(
         flip = if d.enabled { "off" } else { "on" },
         badge = badge(d.enabled, "Enabled", "Disabled"),
         toggle = if d.enabled { "Disable" } else { "Enable" },
+        source_off = if src.enabled {
+            String::new()
+        } else {
+            super::sources::disabled_warning(&src, true)
+        },
         enabled_errors = placed.render("enabled"),
     );
     let setting = def.settings.iter().find(|x| x.key == "apiKey");
@@ -658,12 +664,14 @@ pub async fn render(
     );
     let report = {
         let store = app.store.lock().await;
-        crate::delivery::report(
+        let mut report = crate::delivery::report(
             &store,
             &d,
             crate::delivery::DEFAULT_HOURS,
             crate::util::unix_now(),
-        )?
+        )?;
+        report.refused_batches = app.delivery_limit.refused(&d.id);
+        report
     };
     main.push_str(&super::delivery::section(&d, def, &report));
     main.push_str(&install_section(app, &base, &src));

@@ -74,6 +74,7 @@ pub fn pretty(v: &Value) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Catalog,
+    Sources,
     Destinations,
     None,
 }
@@ -132,9 +133,10 @@ impl<'a> Frame<'a> {
             };
             let _ = write!(
                 nav,
-                r#"<nav aria-label="Main"><ul>{}{}</ul></nav>
+                r#"<nav aria-label="Main"><ul>{}{}{}</ul></nav>
 <form method="post" action="/ui/signout" class="signout">{}<button type="submit" class="link">Sign out</button></form>"#,
                 item("/ui/catalog", "Catalog", Nav::Catalog),
+                item("/ui/sources", "Sources", Nav::Sources),
                 item("/ui/destinations", "Destinations", Nav::Destinations),
                 csrf_input(s),
             );
@@ -236,10 +238,11 @@ pub fn badge(on: bool, yes: &str, no: &str) -> String {
     }
 }
 
-/// A block of text with a copy button (the button copies the element's text).
+/// A block of text with a copy button (the button copies the element's text; its
+/// accessible name says what, since a page can have several).
 pub fn copyable(id: &str, label: &str, text: &str) -> String {
     format!(
-        r#"<div class="copyable"><pre id="{id}" tabindex="0" aria-label="{label}"><code>{text}</code></pre><button type="button" class="copy" data-copy="{id}">Copy</button><span class="copied" role="status" aria-live="polite"></span></div>"#,
+        r#"<div class="copyable"><pre id="{id}" tabindex="0" aria-label="{label}"><code>{text}</code></pre><button type="button" class="copy" data-copy="{id}" aria-label="Copy {label}">Copy</button><span class="copied" role="status" aria-live="polite"></span></div>"#,
         id = e(id),
         label = e(label),
         text = e(text),
