@@ -583,6 +583,25 @@ const scenarios = [
     ]
   },
   {
+    id: 'consent-bfcache',
+    title: 'beyond Segment: a page going into the back/forward cache keeps the events waiting for consent',
+    subscriptions: PRESETS,
+    destinationSettings: { consentCategories: ['surveys'], deliveryLogUrl: '{deliveryLog}' },
+    steps: [
+      READY,
+      { op: 'track', args: ['Held'] },
+      { op: 'dispatch', event: 'pagehide', persisted: true },
+      { op: 'track', args: ['Granted', {}, consent({ surveys: true })] },
+      { op: 'dispatch', event: 'pagehide' }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => [
+      ...orderIs(r, ['event:Held', 'event:Granted']),
+      ...totalsAre(r, { 'preset-track': { matched: 2, delivered: 2 }, 'preset-identify': { skippedTrigger: 2 } }),
+      ...noPageErrors(r)
+    ]
+  },
+  {
     id: 'delivery-log-large',
     title: 'beyond Segment: a delivery log batch over the 16 KiB the control plane takes is sent in parts',
     subscriptions: Array.from({ length: 50 }, (_, i) => sub(`m${i}-${'x'.repeat(400)}`, 'trackEvent', 'type = "track"', { name: { '@path': '$.event' } })),

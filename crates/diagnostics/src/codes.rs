@@ -45,7 +45,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("FQL057", "a condition whose evaluation throws in the reference when it is reached"),
     ("FQL058", "a literal that is compared as text although it looks like a number or boolean"),
     ("FQL059", "a `!=`/`!contains`/`!match` that is false for missing and non-text values"),
-    ("FQL060", "`and`/`or` with no condition on one side (leading, trailing or doubled), which the reference ignores"),
+    ("FQL060", "`and`/`or` with no condition on one side (leading, trailing or doubled): it has no effect, or, as the last one of a group, it silently decides the join"),
     // Mapping errors: the reference's `validate` (or `transform` before it) rejects these.
     ("MAP101", "an `@` key that names no mapping directive"),
     ("MAP102", "a directive object with more than one key besides `_metadata`"),

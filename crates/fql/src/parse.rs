@@ -148,6 +148,19 @@ fn field_of(root: &str, word: &str) -> Field {
 /// What `parse` returned at one level: a node, or JavaScript's `undefined`.
 type Level = Option<Node>;
 
+/// A conjunction as the parser met it in a level.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    conj: Conj,
+    span: Span,
+    /// Conditions of the level before it.
+    nodes_before: usize,
+    /// Whether a word other than a conjunction came before it in the level.
+    words_before: bool,
+    /// Whether skipped words follow it before the next condition.
+    skipped_after: bool,
+}
+
 pub(crate) struct Parser<'s> {
     src: &'s str,
     pub warnings: Vec<Diagnostic>,
@@ -228,17 +241,15 @@ impl<'s> Parser<'s> {
         let mut conjunctions: Vec<(Conj, Span)> = Vec::new();
         let mut skipped: Vec<Span> = Vec::new();
         let mut skipped_first: Option<Token> = None;
-        // A conjunction not yet followed by anything, and whether anything came before.
-        let mut dangling: Option<Span> = None;
-        let mut started = false;
-        // Conjunctions with no condition on one side.
-        let mut lonely: Vec<(Span, &str)> = Vec::new();
+        // Where each conjunction stands, to tell which ones have no condition on a side.
+        let mut placed: Vec<Placed> = Vec::new();
+        // Whether a word other than a conjunction came yet.
+        let mut words = false;
 
         while let Some(token) = tokens.pop_front() {
             if token.kind == Kind::Eos {
                 break;
             }
-            let before = nodes.len();
             let mut used = false;
             if token.kind == Kind::Ident {
                 match root_of(&token.value) {
@@ -352,23 +363,22 @@ impl<'s> Parser<'s> {
                     Conj::And
                 };
                 conjunctions.push((conj, token.span));
-                if let Some(previous) = dangling {
-                    // Two in a row: the first one has nothing after it.
-                    lonely.push((previous, "after it"));
-                } else if !started {
-                    lonely.push((token.span, "before it"));
-                }
-                dangling = Some(token.span);
+                placed.push(Placed {
+                    conj,
+                    span: token.span,
+                    nodes_before: nodes.len(),
+                    words_before: words,
+                    skipped_after: false,
+                });
                 used = true;
-            } else if used || nodes.len() > before {
-                dangling = None;
+            } else {
+                words = true;
             }
             if !used {
-                // Skipped words have their own warning; a conjunction next to them is
-                // not reported again.
-                dangling = None;
+                if let Some(last) = placed.last_mut().filter(|c| c.nodes_before == nodes.len()) {
+                    last.skipped_after = true;
+                }
             }
-            started = true;
             if used {
                 self.flush_skipped(&mut skipped, &mut skipped_first);
             } else {
@@ -379,17 +389,7 @@ impl<'s> Parser<'s> {
             }
         }
         self.flush_skipped(&mut skipped, &mut skipped_first);
-        if let Some(span) = dangling.filter(|_| !nodes.is_empty()) {
-            lonely.push((span, "after it"));
-        }
-        // Only the last conjunction of a level with several conditions has an effect.
-        let deciding = conjunctions
-            .last()
-            .map(|(_, span)| *span)
-            .filter(|_| nodes.len() > 1);
-        for (span, side) in lonely {
-            self.lonely_conjunction(span, side, deciding == Some(span));
-        }
+        self.lonely_conjunctions(&placed, nodes.len());
 
         if nodes.len() > 1 {
             self.warn_precedence(&conjunctions, conj, nodes.len());
@@ -433,29 +433,50 @@ impl<'s> Parser<'s> {
         );
     }
 
-    /// A conjunction with no condition on one side. It has no effect, unless it is the
-    /// last conjunction of its level: that one decides how all the level's conditions
-    /// are joined, wherever it stands.
-    fn lonely_conjunction(&mut self, span: Span, side: &str, deciding: bool) {
-        let word = self.slice(span).to_string();
-        let (message, label) = if deciding {
-            (
-                format!("`{word}` has no condition {side}, yet as the last conjunction here it joins all these conditions with `{word}`"),
-                "decides the join",
-            )
-        } else {
-            (
-                format!("`{word}` has no condition {side}, so it has no effect"),
-                "no effect",
-            )
-        };
-        self.warnings.push(
-            Diagnostic::warning("FQL060", message)
-                .with_label(span, label)
+    /// Conjunctions with no condition on one side (leading, trailing, doubled). Only the
+    /// last conjunction of a level with several conditions has an effect, and only when
+    /// its word differs from the one that would be last without it (the previous
+    /// conjunction, or `and` by default): then it decides how all are joined.
+    /// Conjunctions next to skipped words are left to those words' warning, unless
+    /// they decide the join.
+    fn lonely_conjunctions(&mut self, placed: &[Placed], nodes: usize) {
+        for (i, c) in placed.iter().enumerate() {
+            let nothing_after = match placed.get(i + 1) {
+                Some(next) => next.nodes_before == c.nodes_before,
+                None => nodes == c.nodes_before,
+            };
+            let instead = if i > 0 { placed[i - 1].conj } else { Conj::And };
+            let deciding = i + 1 == placed.len() && nodes > 1 && c.conj != instead;
+            let side = if c.nodes_before == 0 && !c.words_before {
+                "before it"
+            } else if nothing_after && (!c.skipped_after || deciding) {
+                "after it"
+            } else {
+                continue;
+            };
+            let word = self.slice(c.span).to_string();
+            let diagnostic = if deciding {
+                let other = if instead == Conj::Or { "or" } else { "and" };
+                Diagnostic::warning(
+                    "FQL060",
+                    format!("`{word}` has no condition {side}, yet as the last conjunction here it joins all these conditions with `{word}`"),
+                )
+                .with_label(c.span, "decides the join")
+                .with_help(format!(
+                    "write it between the conditions it joins; removed, the conditions are joined with `{other}`"
+                ))
+            } else {
+                Diagnostic::warning(
+                    "FQL060",
+                    format!("`{word}` has no condition {side}, so it has no effect"),
+                )
+                .with_label(c.span, "no effect")
                 .with_help(format!(
                     "remove this `{word}`, or add the condition it should join"
-                )),
-        );
+                ))
+            };
+            self.warnings.push(diagnostic);
+        }
     }
 
     fn warn_precedence(&mut self, conjunctions: &[(Conj, Span)], last: Conj, count: usize) {

@@ -21,6 +21,7 @@ var HELD_LIMIT = 100
 var FLUSH_MS = 5000
 var MAX_ERRORS = 20
 var MAX_BATCH_BYTES = 16000
+var MAX_COUNT = 10000
 
 function createFactory(wasmUrl) {
   var enginePromise = null
@@ -187,20 +188,23 @@ function createFactory(wasmUrl) {
     var errors = []
     var seen = {}
     var timer = null
-    // Sends a batch, in parts when it is over the control plane's 16 KiB: errors
-    // give way to counters, then the counters are split.
+    // Sends a batch, in parts when it is over the control plane's 16 KiB: the
+    // counters are split (the errors go with the first part), then errors give way.
     function send(batch) {
       var body = JSON.stringify(batch)
       if (encoder.encode(body).length > MAX_BATCH_BYTES) {
+        if (batch.counters.length > 1) {
+          var half = Math.ceil(batch.counters.length / 2)
+          send({ v: 1, counters: batch.counters.slice(0, half), errors: batch.errors })
+          return send({ v: 1, counters: batch.counters.slice(half), errors: [] })
+        }
         if (batch.errors.length) {
           batch.errors.pop()
           return send(batch)
         }
-        if (batch.counters.length > 1) {
-          var half = Math.ceil(batch.counters.length / 2)
-          send({ v: 1, counters: batch.counters.slice(0, half), errors: [] })
-          return send({ v: 1, counters: batch.counters.slice(half), errors: [] })
-        }
+        // One mapping's counter alone is over the limit (an id of thousands of
+        // characters): the control plane would refuse it.
+        return
       }
       try {
         if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return
@@ -240,12 +244,16 @@ function createFactory(wasmUrl) {
           // Whole characters only: half a surrogate pair is not JSON the server reads.
           errors.push({ subscription: subscription, kind: kind, reason: Array.from(String(reason)).slice(0, 500).join('') })
         }
-        if (!timer) timer = setTimeout(flush, FLUSH_MS)
+        // The control plane takes at most MAX_COUNT of one outcome per batch.
+        if (c[key] >= MAX_COUNT) flush()
+        else if (!timer) timer = setTimeout(flush, FLUSH_MS)
       }
     }
     if (on) {
-      window.addEventListener('pagehide', function () {
-        if (log.leaving) log.leaving()
+      window.addEventListener('pagehide', function (e) {
+        // A page kept in the back/forward cache keeps its held events for when it
+        // comes back.
+        if (log.leaving && !e.persisted) log.leaving()
         flush()
       })
       document.addEventListener('visibilitychange', function () {

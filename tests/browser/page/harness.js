@@ -189,7 +189,9 @@
       }
       if (step.op === 'dispatch') {
         // a page lifecycle event, e.g. pagehide (what the delivery log flushes on)
-        (step.target === 'document' ? document : window).dispatchEvent(new Event(step.event));
+        // (persisted: a pagehide into the back/forward cache)
+        var ev = step.persisted ? new PageTransitionEvent(step.event, { persisted: true }) : new Event(step.event);
+        (step.target === 'document' ? document : window).dispatchEvent(ev);
         continue;
       }
       if (step.op === 'loaded') {

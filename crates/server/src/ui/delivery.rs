@@ -155,7 +155,7 @@ pub fn section(d: &Destination, def: &model::Definition, report: &Report) -> Str
     if report.refused_batches > 0 {
         let _ = write!(
             out,
-            r#"<p class="warning" id="delivery-refused">{} batch(es) of counts were refused by the rate limit since the server started, so the counts below miss them. Lower the <strong>Delivery log sample rate</strong> if this keeps happening.</p>"#,
+            r#"<p class="warning" id="delivery-refused">{} batch(es) of counts were refused by the rate limit since the server started, so the counts here may miss them. Lower the <strong>Delivery log sample rate</strong> if this keeps happening.</p>"#,
             report.refused_batches
         );
     }
