@@ -62,6 +62,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("MAP151", "a `{{{ }}}` placeholder, which behaves exactly like `{{ }}`"),
     ("MAP152", "the path `$`, which is always undefined"),
     ("MAP153", "a `__proto__` key in a mapping object, which the output never holds"),
+    ("MAP154", "a directive the reference accepts when saved but that throws whenever it is evaluated, such as `@if` with neither `exists` nor `blank`"),
 ];
 
 /// The one-line description of `code`, if it is a known code.

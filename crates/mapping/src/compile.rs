@@ -130,7 +130,22 @@ pub(crate) fn lower(value: &Value, pointer: &str, ctx: &mut Ctx) -> Node {
             }
             Node::Array(nodes)
         }
-        Value::Object(m) if is_directive(m) => lower_directive(m, pointer, ctx),
+        Value::Object(m) if is_directive(m) => {
+            let node = lower_directive(m, pointer, ctx);
+            if let (Node::Fail(message), Some(name)) =
+                (&node, m.keys().find(|k| k.starts_with('@')))
+            {
+                ctx.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::ALWAYS_FAILS,
+                        format!("this `{name}` fails whenever it is evaluated: {message}"),
+                    )
+                    .with_pointer(crate::child(pointer, name))
+                    .with_help("the reference accepts it when the mapping is saved and throws when an event reaches it; the mapping is then skipped"),
+                );
+            }
+            node
+        }
         Value::Object(m) => {
             if m.contains_key("__proto__") {
                 ctx.diagnostics.push(

@@ -41,6 +41,7 @@ pub mod codes {
     pub const TRIPLE_BRACES: &str = "MAP151";
     pub const DOLLAR_PATH: &str = "MAP152";
     pub const PROTO_KEY: &str = "MAP153";
+    pub const ALWAYS_FAILS: &str = "MAP154";
 }
 
 /// How deeply a mapping may nest (objects and arrays), so that neither compiling nor
@@ -132,6 +133,8 @@ pub fn compile(mapping: &Value) -> Result<Plan, Vec<Diagnostic>> {
     let (root, mut diagnostics) = lower_root(mapping, "", &mut ctx);
     diagnostics.append(&mut ctx.diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
+        // The errors already refuse the mapping, failing directives included.
+        diagnostics.retain(|d| d.code != codes::ALWAYS_FAILS);
         return Err(diagnostics);
     }
     Ok(Plan {

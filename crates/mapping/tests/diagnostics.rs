@@ -25,6 +25,8 @@ fn mappings() -> Vec<Value> {
         json!({"a": {"@literal": {"@path": "$.event"}}}),
         json!({"a": {"@template": "Hi {{{ userId }}}"}}),
         json!({"a": {"@path": "$"}}),
+        json!({"a": {"@if": {"then": "yes", "else": "no"}}}),
+        json!({"a": {"@case": {"value": {"@path": "$.event"}}}}),
     ]
 }
 
