@@ -45,6 +45,7 @@ pub struct Setting {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Action {
     pub key: &'static str,
     pub title: &'static str,
@@ -67,6 +68,7 @@ pub enum Platform {
 
 /// One input of an action, filled by the mapping.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Field {
     pub key: &'static str,
     pub label: &'static str,

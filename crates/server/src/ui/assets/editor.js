@@ -334,8 +334,8 @@
     var after = actionDef(action())
     // A trigger or name still at the old action's default follows the new action.
     if (before && after) {
-      if (subscribe.value === before.default_trigger) {
-        subscribe.value = after.default_trigger
+      if (subscribe.value === before.defaultTrigger) {
+        subscribe.value = after.defaultTrigger
         subscribe.dispatchEvent(new Event('input'))
       }
       if (form.elements.name.value === before.title) form.elements.name.value = after.title
