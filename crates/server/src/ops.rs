@@ -109,11 +109,11 @@ pub async fn update_source(
     if_match: Option<&str>,
     change: SourceChange,
 ) -> Result<Source, ApiError> {
-    let name = change.name.as_deref().map(source_name).transpose()?;
     let store = app.store.lock().await;
     let mut s = store
         .source(id)?
         .ok_or_else(|| ApiError::not_found("source", id))?;
+    let name = change.name.as_deref().map(source_name).transpose()?;
     check_if_match(if_match, s.revision)?;
     if let Some(name) = name {
         s.name = name;

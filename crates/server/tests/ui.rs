@@ -535,6 +535,15 @@ fn sources_are_created_renamed_disabled_and_deleted_from_their_page() {
         );
         assert_eq!(r.status, 404, "{path}");
     }
+    // Also with a blank name: the missing source is what the page says.
+    let r = request(
+        addr,
+        "POST",
+        &rename,
+        &session,
+        &format!("_csrf={csrf}&name=+"),
+    );
+    assert_eq!(r.status, 404, "a blank rename of a missing source");
 }
 
 #[test]
