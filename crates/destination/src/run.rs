@@ -137,7 +137,6 @@ impl Config {
             }));
         };
         let mut out = Outcome::default();
-        let record = options.steps;
         if !fields
             .get("type")
             .and_then(Value::as_str)
@@ -147,10 +146,7 @@ impl Config {
         }
         let definition = &self.destination.definition;
         let integrations = fields.get("integrations").and_then(Value::as_object);
-        let preferences = event
-            .pointer("/context/consent/categoryPreferences")
-            .and_then(Value::as_object)
-            .or(options.consent);
+        let preferences = preferences(event).or(options.consent);
         let mut allowed: Option<(usize, bool)> = None;
         for sub in self.subscriptions.iter().filter(|s| {
             only.is_none_or(|a| a == s.action) && options.only.is_none_or(|ids| ids.contains(&s.id))
@@ -168,68 +164,60 @@ impl Config {
             if !on {
                 continue;
             }
-            match sub.trigger.matches(event) {
-                Ok(true) => {}
-                Ok(false) => {
-                    if record {
-                        out.step(sub, Stop::Trigger, None);
-                    }
-                    continue;
-                }
-                Err(e) => {
-                    out.fail(
-                        sub,
-                        Stop::Trigger,
-                        format!("the trigger could not be evaluated: {e}"),
-                        record,
-                    );
-                    continue;
-                }
+            let (stop, reason) = self.one(sub, action, event, preferences, &mut out.calls);
+            if let Some(reason) = &reason {
+                out.skipped.push(Skip {
+                    subscription: sub.id.clone(),
+                    reason: reason.clone(),
+                });
             }
-            match consented(&sub.consent, preferences) {
-                Some(true) => {}
-                Some(false) => {
-                    if record {
-                        out.step(sub, Stop::Consent, None);
-                    }
-                    continue;
-                }
-                None => {
-                    if record {
-                        out.step(sub, Stop::Held, None);
-                    }
-                    continue;
-                }
-            }
-            let payload = match sub.plan.evaluate(event) {
-                Ok(p) => p,
-                Err(e) => {
-                    out.fail(
-                        sub,
-                        Stop::Validation,
-                        format!("the mapping failed: {e}"),
-                        record,
-                    );
-                    continue;
-                }
-            };
-            match crate::payload::validate(&action.fields, payload) {
-                Ok(payload) => {
-                    out.calls
-                        .extend((self.destination.perform)(action.key, &payload));
-                    if record {
-                        out.step(sub, Stop::Delivered, None);
-                    }
-                }
-                Err(problems) => out.fail(
-                    sub,
-                    Stop::Validation,
-                    format!("invalid payload: {}", problems.join(" ")),
-                    record,
-                ),
+            if options.steps {
+                out.steps.push(Step {
+                    subscription: sub.id.clone(),
+                    outcome: stop,
+                    reason,
+                });
             }
         }
         Ok(out)
+    }
+}
+
+impl Config {
+    /// One subscription over an event: trigger, consent, mapping, validation, then the
+    /// action's calls (added to `calls`). Where it stopped, with the reason of a failure.
+    fn one(
+        &self,
+        sub: &crate::config::Subscription,
+        action: &crate::model::Action,
+        event: &Value,
+        preferences: Option<&serde_json::Map<String, Value>>,
+        calls: &mut Vec<Value>,
+    ) -> (Stop, Option<String>) {
+        match selects(sub, event) {
+            Ok(true) => {}
+            Ok(false) => return (Stop::Trigger, None),
+            Err(reason) => return (Stop::Trigger, Some(reason)),
+        }
+        match consented(&sub.consent, preferences) {
+            Some(true) => {}
+            Some(false) => return (Stop::Consent, None),
+            None => return (Stop::Held, None),
+        }
+        let payload = match mapped(sub, event) {
+            Ok(p) => p,
+            Err(reason) => return (Stop::Validation, Some(reason)),
+        };
+        match crate::payload::validate(&action.fields, payload) {
+            Ok(payload) => {
+                calls.extend((self.destination.perform)(action.key, &payload));
+                (Stop::Delivered, None)
+            }
+            Err(problems) => (
+                Stop::Validation,
+                Some(format!("invalid payload: {}", problems.join(" "))),
+            ),
+        }
     }
 }
 
@@ -250,6 +238,7 @@ impl Config {
     /// the trigger selects it; integrations flags are not applied.
     pub fn trace(&self, event: &Value) -> Vec<Trace> {
         let definition = &self.destination.definition;
+        let preferences = preferences(event);
         self.subscriptions
             .iter()
             .map(|sub| {
@@ -270,9 +259,6 @@ impl Config {
                     Mapped::Payload(payload) => {
                         match crate::payload::validate(&action.fields, payload.clone()) {
                             Ok(valid) => {
-                                let preferences = event
-                                    .pointer("/context/consent/categoryPreferences")
-                                    .and_then(Value::as_object);
                                 match consented(&sub.consent, preferences) {
                                     Some(true) => {
                                         t.calls = (self.destination.perform)(action.key, &valid)
@@ -298,33 +284,6 @@ impl Config {
                 t
             })
             .collect()
-    }
-}
-
-impl Outcome {
-    fn step(&mut self, sub: &crate::config::Subscription, outcome: Stop, reason: Option<String>) {
-        self.steps.push(Step {
-            subscription: sub.id.clone(),
-            outcome,
-            reason,
-        });
-    }
-
-    /// A failure: a skip, and (when recording) a step with its reason.
-    fn fail(
-        &mut self,
-        sub: &crate::config::Subscription,
-        outcome: Stop,
-        reason: String,
-        record: bool,
-    ) {
-        if record {
-            self.step(sub, outcome, Some(reason.clone()));
-        }
-        self.skipped.push(Skip {
-            subscription: sub.id.clone(),
-            reason,
-        });
     }
 }
 
@@ -356,15 +315,36 @@ enum Mapped {
 
 /// The trigger, then the mapping: the steps `run` and `trace` share.
 fn map(sub: &crate::config::Subscription, event: &Value) -> Mapped {
-    match sub.trigger.matches(event) {
+    match selects(sub, event) {
         Ok(true) => {}
         Ok(false) => return Mapped::Unmatched,
-        Err(e) => return Mapped::TriggerFailed(format!("the trigger could not be evaluated: {e}")),
+        Err(reason) => return Mapped::TriggerFailed(reason),
     }
-    match sub.plan.evaluate(event) {
+    match mapped(sub, event) {
         Ok(p) => Mapped::Payload(p),
-        Err(e) => Mapped::MappingFailed(format!("the mapping failed: {e}")),
+        Err(reason) => Mapped::MappingFailed(reason),
     }
+}
+
+/// The consent preferences an event carries (`context.consent.categoryPreferences`).
+fn preferences(event: &Value) -> Option<&serde_json::Map<String, Value>> {
+    event
+        .pointer("/context/consent/categoryPreferences")
+        .and_then(Value::as_object)
+}
+
+/// Whether the subscription's trigger selects the event, or why it could not tell.
+fn selects(sub: &crate::config::Subscription, event: &Value) -> Result<bool, String> {
+    sub.trigger
+        .matches(event)
+        .map_err(|e| format!("the trigger could not be evaluated: {e}"))
+}
+
+/// The subscription's mapping over the event (`None` is `undefined`), or why it failed.
+fn mapped(sub: &crate::config::Subscription, event: &Value) -> Result<Option<Value>, String> {
+    sub.plan
+        .evaluate(event)
+        .map_err(|e| format!("the mapping failed: {e}"))
 }
 
 /// analytics.js's per-event `integrations` rule for one destination plugin: the

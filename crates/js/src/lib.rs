@@ -163,7 +163,7 @@ pub fn utf16_len(s: &str) -> usize {
 }
 
 /// A canonical array index (`"0"`, `"12"`, not `"01"` or `"+1"`).
-fn array_index(key: &str) -> Option<usize> {
+pub fn array_index(key: &str) -> Option<usize> {
     let bytes = key.as_bytes();
     if bytes.is_empty() || bytes.len() > 10 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;

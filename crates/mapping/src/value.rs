@@ -88,7 +88,7 @@ impl<'a> V<'a> {
             V::Func(name) => from_js(JsVal::Function(name).get(key)),
             V::Proto => from_js(JsVal::ObjectPrototype.get(key)),
             V::Array(items) => {
-                if let Some(i) = array_index(key) {
+                if let Some(i) = js::array_index(key) {
                     return items.get(i).cloned().unwrap_or(V::Undefined);
                 }
                 if key == "length" {
@@ -187,7 +187,7 @@ fn get_json<'a>(v: &'a Value, key: &str) -> V<'a> {
             Some(child) => V::Json(Cow::Borrowed(child)),
             None => from_js(JsVal::Object(m).get(key)),
         },
-        Value::Array(items) => match array_index(key) {
+        Value::Array(items) => match js::array_index(key) {
             Some(i) => items
                 .get(i)
                 .map_or(V::Undefined, |child| V::Json(Cow::Borrowed(child))),
@@ -206,19 +206,6 @@ fn from_js<'a>(v: JsVal<'_>) -> V<'a> {
         JsVal::ObjectPrototype => V::Proto,
         other => other.to_json().map_or(V::Undefined, V::owned),
     }
-}
-
-/// A canonical array index (`"0"`, `"12"`, not `"01"` or `"+1"`).
-pub(crate) fn array_index(key: &str) -> Option<usize> {
-    let bytes = key.as_bytes();
-    if bytes.is_empty() || bytes.len() > 10 || !bytes.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    if bytes.len() > 1 && bytes[0] == b'0' {
-        return None;
-    }
-    let n: u64 = key.parse().ok()?;
-    (n < u64::from(u32::MAX)).then_some(n as usize)
 }
 
 /// `String(v)`, as `String.prototype.replace` turns a replacer's result into text.
@@ -431,9 +418,9 @@ fn write_object<T>(
 
 /// JavaScript's own-property order: integer keys ascending, then insertion order.
 fn js_key_order<T>(mut entries: Vec<(&str, T)>) -> Vec<(&str, T)> {
-    if entries.iter().any(|(k, _)| array_index(k).is_some()) {
+    if entries.iter().any(|(k, _)| js::array_index(k).is_some()) {
         // A stable sort keeps the insertion order among the non-index keys.
-        entries.sort_by_key(|(k, _)| array_index(k).map_or(u64::MAX, |i| i as u64));
+        entries.sort_by_key(|(k, _)| js::array_index(k).map_or(u64::MAX, |i| i as u64));
     }
     entries
 }

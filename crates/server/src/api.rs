@@ -283,18 +283,9 @@ async fn patch_destination(
         if let Some(e) = enabled {
             d.enabled = e;
         }
-        let dest = destination::by_slug(&d.slug);
-        for (key, value) in settings {
-            // Only the definition's settings; the engine checks their types.
-            if !dest.is_some_and(|x| x.definition.settings.iter().any(|s| s.key == key)) {
-                return Err(wrong(
-                    &format!("settings/{key}"),
-                    "names no setting of this destination",
-                ));
-            }
-            d.config[key.as_str()] = value;
-        }
-        Ok(())
+        let dest = destination::by_slug(&d.slug)
+            .ok_or_else(|| wrong("slug", "names no destination in the catalog"))?;
+        ops::apply_settings(dest, &mut d.config, settings)
     })
     .await?;
     Ok(with_etag(StatusCode::OK, d.version, destination_json(&d)))

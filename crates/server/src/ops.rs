@@ -78,6 +78,25 @@ pub fn source_name(name: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Sets `settings` in a configuration of `dest`: only the definition's settings (the
+/// engine checks their values when the configuration is validated).
+pub fn apply_settings(
+    dest: &destination::Destination,
+    config: &mut Value,
+    settings: serde_json::Map<String, Value>,
+) -> Result<(), ApiError> {
+    for (key, value) in settings {
+        if !dest.definition.settings.iter().any(|s| s.key == key) {
+            return Err(wrong(
+                &format!("settings/{key}"),
+                "names no setting of this destination",
+            ));
+        }
+        config[key.as_str()] = value;
+    }
+    Ok(())
+}
+
 /// Creates a source with a fresh id and write key.
 pub async fn create_source(app: &AppState, name: &str, enabled: bool) -> Result<Source, ApiError> {
     let source = Source {
@@ -179,16 +198,7 @@ pub async fn create_destination(
     let dest = destination::by_slug(&slug)
         .ok_or_else(|| wrong("slug", "names no destination in the catalog"))?;
     let mut config = json!({"subscriptions": dest.definition.preset_subscriptions()});
-    for (key, value) in settings {
-        // Only the definition's settings; the engine checks their values.
-        if !dest.definition.settings.iter().any(|s| s.key == key) {
-            return Err(wrong(
-                &format!("settings/{key}"),
-                "names no setting of this destination",
-            ));
-        }
-        config[key.as_str()] = value;
-    }
+    apply_settings(dest, &mut config, settings)?;
     if let Some(subs) = config["subscriptions"].as_array_mut() {
         for s in subs {
             s["id"] = json!(random_hex(8));

@@ -5,7 +5,7 @@
 //! API's `/api/v1/sources` takes, so the settings cache follows the store's writes.
 
 use super::catalog::{display_name, LISTINGS};
-use super::destination::mappings;
+use super::destination::{mappings, parse_list};
 use super::html::{self, badge, copyable, e, error_text, url_encode, Frame, Nav};
 use super::session::{Posted, Session, Signed};
 use super::{explain, Failure, Page};
@@ -437,13 +437,7 @@ pub async fn delete(
 ) -> Page {
     // The destinations the confirmation showed; a form without them shows none, so a
     // source with destinations is then refused and the confirmation shown again.
-    let shown: Vec<String> = form
-        .text("destinations")
-        .split(',')
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-        .collect();
+    let shown = parse_list(form.text("destinations"));
     match ops::delete_source(&app, &id, Some(&shown)).await {
         Ok((src, dests)) => {
             let with = match dests.len() {
