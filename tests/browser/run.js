@@ -27,6 +27,10 @@
  *   node run.js --compare --ours-dir DIR --ours-entry FILE
  *                                                    both, then compare per scenario
  * Options:
+ *   --cli PATH              the iterate-actions binary, whose `plan` command adds
+ *                           the iaPlan our control plane would serve to each
+ *                           scenario's settings (default ../../target/debug/
+ *                           iterate-actions; `cargo build -p cli`)
  *   --scenario ID[,ID...]   run only these scenarios (see --list)
  *   --list                  list scenario ids and exit
  *   --ours-library NAME     window global of our factory (default iterateDestination)
@@ -36,20 +40,30 @@
  *   --verbose               progress, console messages
  *
  * Exit status: 0 all scenarios ran and their checks passed (and, with
- * --compare, every difference is listed in differences.json); 1 a check
- * failed, a scenario broke, or an unexpected difference; 2 usage or setup
- * error (e.g. Chromium missing).
+ * --compare, every difference is listed in differences.json and the bytes
+ * budget holds); 1 a check failed, a scenario broke, an unexpected
+ * difference, or the bytes budget is exceeded; 2 usage or setup error
+ * (e.g. Chromium missing).
  *
  * Output ends with "browser: N passed, N failed", counting one run per
  * scenario and bundle; with --compare, our run of a scenario that differs
  * from Segment's in a way differences.json does not list counts as failed.
- * --compare also prints a budget section (report only, never fails the run):
- *   budget: bytes ours B segment B ratio R (target <= 0.5)
- *     gzip -9 bytes of the destination files the page downloaded (union
- *     over the scenarios), ours/segment
+ * --compare also prints a budget section:
+ *   budget: bytes ours B segment B ratio R (target <= 0.5) ok|EXCEEDED
+ *     gzip -9 bytes of every destination file the page downloaded in the
+ *     default-presets scenario (entry script, chunks, wasm modules),
+ *     ours/segment; over the target fails the run
+ *   budget: bytes-all-scenarios ours B segment B ratio R (report only)
+ *     the same over the union of the files of every scenario (ours includes
+ *     the full engine, which the no-plan and defer scenarios fetch)
  *   budget: ready-ms ours MS segment MS (median over N scenarios ...)
  *     ms from AnalyticsBrowser.load() to every Iterate plugin's ready()
  *     resolving, median over the scenarios where both bundles got ready
+ *     (report only)
+ *
+ * Settings: each scenario's Iterate settings get the iaPlan our control plane
+ * would serve (`iterate-actions plan -`), for both bundles (Segment's ignores
+ * the key), unless the scenario says noPlan: true.
  *
  * differences.json: deliberate differences between ours and Segment's bundle,
  *   { "<scenario-id>": { "fields": ["iterateCalls", ...], "reason": "..." } }
@@ -100,8 +114,9 @@
  * promise outcome (resolved / rejected / pending after a bounded wait), the
  * second destination's events, plugin names, timings (ms from load() to the
  * loader running, to window.Iterate being replaced, to the Iterate plugins
- * being ready), blocked requests, and the files the server served (the
- * destination's files give the gzip -9 byte count: zlib level 9).
+ * being ready), blocked requests, the files the server served (the
+ * destination's files give the gzip -9 byte count: zlib level 9), and the
+ * wasm modules the page fetched and when (wasmFetches).
  *
  * A scenario's pageSetup (if any) runs in the page after it loaded and before
  * AnalyticsBrowser.load(), e.g. to install Iterate's own snippet. The page
@@ -114,6 +129,7 @@ const path = require('path');
 const http = require('http');
 const zlib = require('zlib');
 const util = require('util');
+const childProcess = require('child_process');
 
 const HERE = __dirname;
 const { scenarios } = require('./scenarios');
@@ -140,7 +156,8 @@ const SCENARIO_HARD_TIMEOUT_MS = 90000;
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
   const o = { bundle: null, compare: false, scenario: null, oursDir: null, oursEntry: null, oursLibrary: 'iterateDestination',
-    showCalls: false, out: null, chromium: '/usr/bin/chromium', verbose: false, list: false };
+    showCalls: false, out: null, chromium: '/usr/bin/chromium', verbose: false, list: false,
+    cli: path.join(HERE, '../../target/debug/iterate-actions') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -157,6 +174,7 @@ function parseArgs(argv) {
       case '--show-calls': o.showCalls = true; break;
       case '--out': o.out = val(); break;
       case '--chromium': o.chromium = val(); break;
+      case '--cli': o.cli = path.resolve(val()); break;
       case '--verbose': case '-v': o.verbose = true; break;
       case '--list': o.list = true; break;
       case '--help': case '-h': usage(null); break;
@@ -373,8 +391,22 @@ function withDeliveryLog(settings, url) {
   return Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v === '{deliveryLog}' ? url : v]));
 }
 
-function cdnSettings(origin, writeKey, bundle, scenario) {
+// The settings with the iaPlan our control plane would serve in them.
+function withPlan(settings, cli) {
+  const out = childProcess.spawnSync(cli, ['plan', '-'], { input: JSON.stringify(settings), encoding: 'utf8' });
+  if (out.error || out.status !== 0) fatal(`${cli} plan -: ${out.error ? out.error.message : out.stderr.trim() || 'exit ' + out.status}`);
+  const planned = JSON.parse(out.stdout);
+  return planned.iaPlan === undefined ? settings : { ...settings, iaPlan: planned.iaPlan };
+}
+
+function cdnSettings(origin, writeKey, bundle, scenario, cli) {
   const host = origin.replace(/^http:\/\//, '');
+  const iterateSettings = {
+    apiKey: scenario.apiKey === undefined ? 'test-api-key' : scenario.apiKey,
+    subscriptions: scenario.subscriptions,
+    versionSettings: { componentTypes: [] },
+    ...withDeliveryLog(scenario.destinationSettings || {}, `${origin}/delivery-log/${writeKey}`)
+  };
   const settings = {
     integrations: {
       'Segment.io': {
@@ -400,12 +432,7 @@ function cdnSettings(origin, writeKey, bundle, scenario) {
         creationName: ITERATE_NAME,
         libraryName: bundle.libraryName,
         url: SEGMENT_CDN + bundle.entryUrlPath,
-        settings: {
-          apiKey: scenario.apiKey === undefined ? 'test-api-key' : scenario.apiKey,
-          subscriptions: scenario.subscriptions,
-          versionSettings: { componentTypes: [] },
-          ...withDeliveryLog(scenario.destinationSettings || {}, `${origin}/delivery-log/${writeKey}`)
-        }
+        settings: scenario.noPlan ? iterateSettings : withPlan(iterateSettings, cli)
       },
       {
         name: RECORDER_NAME,
@@ -512,7 +539,7 @@ async function runScenario(chromium, opts, srv, bundle, scenario, seq) {
   const { state } = srv;
   const origin = state.origin;
   const writeKey = `wk_${bundle.label}_${seq}_${scenario.id}`.replace(/[^\w-]/g, '_');
-  state.settings.set(writeKey, cdnSettings(origin, writeKey, bundle, scenario));
+  state.settings.set(writeKey, cdnSettings(origin, writeKey, bundle, scenario, opts.cli));
   state.log = [];
   state.served = new Map();
 
@@ -669,6 +696,7 @@ async function runScenario(chromium, opts, srv, bundle, scenario, seq) {
   }
   result.destinationFiles = [...destFiles.entries()].map(([p, f]) => ({ path: p, bytes: fs.statSync(f).size, gzip9: gzip9(f) }));
   result.destinationGzipBytes = result.destinationFiles.reduce((a, f) => a + f.gzip9, 0);
+  result.wasmFiles = result.destinationFiles.filter((f) => f.path.endsWith('.wasm')).map((f) => path.posix.basename(f.path));
   result.destination404s = state.log.filter((e) => e.category === 'destination' && e.status !== 200).map((e) => e.path);
   result.segmentApi = state.log.filter((e) => e.category === 'segment-api').map((e) => e.apiType);
   result.beacons = state.beacons.get(writeKey) || [];
@@ -723,7 +751,7 @@ function table(rows) {
 }
 
 function printSingle(results, opts) {
-  const rows = [['scenario', 'Iterate calls', 'loader req/runs', 'ready()', 'calls resolved', 'load→loader→replaced→ready ms', 'console err/warn', 'page errors', 'dest gzip-9 B', 'checks']];
+  const rows = [['scenario', 'Iterate calls', 'loader req/runs', 'ready()', 'calls resolved', 'load→loader→replaced→ready ms', 'console err/warn', 'page errors', 'dest gzip-9 B', 'wasm fetched', 'checks']];
   for (const r of results) {
     const t = r.timings || {};
     const ms = (v) => (v === null || v === undefined ? '-' : Math.round(v));
@@ -737,6 +765,7 @@ function printSingle(results, opts) {
       `${r.console.filter((c) => c.type === 'error').length}/${r.console.filter((c) => c.type === 'warning').length}`,
       r.pageErrorsAll.length,
       r.destinationGzipBytes,
+      (r.wasmFiles || []).join('+') || '-',
       r.checkFailures.length ? `FAIL(${r.checkFailures.length})` : 'ok'
     ]);
   }
@@ -846,8 +875,11 @@ function compareResults(segRes, oursRes) {
 }
 
 // ---------------------------------------------------------------- budget
-// Report only (never fails the run). Lines start with "budget:" for callers.
+// Lines start with "budget:" for callers. The bytes of the default-presets
+// scenario (what a site with the presets downloads) are a gate: over the target
+// fails the run. The rest is a report.
 const BYTES_RATIO_TARGET = 0.5;
+const BYTES_SCENARIO = 'default-presets';
 
 function median(xs) {
   if (!xs.length) return null;
@@ -862,11 +894,23 @@ function readyMs(r) {
 }
 
 function printBudget(all) {
-  console.log('\nBudget (report only):');
-  const ob = all.ours.bytes.total;
-  const sb = all.segment.bytes.total;
-  const ratio = sb > 0 ? (ob / sb).toFixed(2) : 'n/a';
-  console.log(`budget: bytes ours ${ob} segment ${sb} ratio ${ratio} (target <= ${BYTES_RATIO_TARGET})`);
+  console.log('\nBudget:');
+  const bytesOf = (label) => {
+    const r = all[label].results.find((x) => x.id === BYTES_SCENARIO);
+    return r && !r.harnessError ? r.destinationGzipBytes : null;
+  };
+  const ob = bytesOf('ours');
+  const sb = bytesOf('segment');
+  let bytesOk = true;
+  if (ob === null || !sb) {
+    console.log(`budget: bytes n/a (the ${BYTES_SCENARIO} scenario did not run in both bundles)`);
+  } else {
+    bytesOk = ob / sb <= BYTES_RATIO_TARGET;
+    console.log(`budget: bytes ours ${ob} segment ${sb} ratio ${(ob / sb).toFixed(3)} (target <= ${BYTES_RATIO_TARGET}, ${BYTES_SCENARIO}) ${bytesOk ? 'ok' : 'EXCEEDED'}`);
+  }
+  const oa = all.ours.bytes.total;
+  const sa = all.segment.bytes.total;
+  console.log(`budget: bytes-all-scenarios ours ${oa} segment ${sa} ratio ${sa > 0 ? (oa / sa).toFixed(3) : 'n/a'} (report only)`);
   // load() called -> every Iterate plugin's ready() resolved with success, in
   // the scenarios where both bundles got there
   const pairs = [];
@@ -879,8 +923,13 @@ function printBudget(all) {
   const fmt = (v) => (v === null ? 'n/a' : String(Math.round(v)));
   const mo = median(pairs.map((p) => p.ours));
   const ms = median(pairs.map((p) => p.segment));
-  console.log(`budget: ready-ms ours ${fmt(mo)} segment ${fmt(ms)} (median over ${pairs.length} scenarios where both are ready)`);
-  return { bytes: { ours: ob, segment: sb, ratio: sb > 0 ? ob / sb : null, target: BYTES_RATIO_TARGET }, readyMs: { ours: mo, segment: ms, scenarios: pairs } };
+  console.log(`budget: ready-ms ours ${fmt(mo)} segment ${fmt(ms)} (median over ${pairs.length} scenarios where both are ready; report only)`);
+  return {
+    bytesOk,
+    bytes: { scenario: BYTES_SCENARIO, ours: ob, segment: sb, ratio: ob !== null && sb ? ob / sb : null, target: BYTES_RATIO_TARGET },
+    bytesAllScenarios: { ours: oa, segment: sa, ratio: sa > 0 ? oa / sa : null },
+    readyMs: { ours: mo, segment: ms, scenarios: pairs }
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -919,6 +968,7 @@ async function main() {
   if (!fs.existsSync(path.join(UMD_DIR(), 'index.js'))) fatal('analytics-next UMD build missing: run "npm ci" in tests/browser');
 
   const list = opts.scenario ? scenarios.filter((s) => opts.scenario.includes(s.id)) : scenarios;
+  if (list.some((s) => !s.noPlan) && !fs.existsSync(opts.cli)) fatal(`no iterate-actions binary at ${opts.cli} (for its plan command): run "cargo build -p cli" or pass --cli PATH`);
   const bundles = [];
   if (opts.compare || opts.bundle === 'segment') bundles.push(segmentBundle());
   if (opts.compare || opts.bundle === 'ours') bundles.push(oursBundle(opts));
@@ -959,7 +1009,8 @@ async function main() {
   const total = Object.values(all).reduce((a, o) => a + o.results.length, 0);
   if (opts.compare) console.log(`comparison: ${unexpected.length} scenario(s) with unexpected differences${unexpected.length ? ': ' + unexpected.join(', ') : ''}`);
   console.log(`browser: ${total - failed} passed, ${failed} failed`);
-  return failed ? 1 : 0;
+  if (budget && !budget.bytesOk) console.log(`browser: FAILED the bytes budget: ours ${budget.bytes.ours} B is over ${BYTES_RATIO_TARGET} of Segment's ${budget.bytes.segment} B (gzip -9, ${BYTES_SCENARIO})`);
+  return failed || (budget && !budget.bytesOk) ? 1 : 0;
 }
 
 main().then((code) => process.exit(code), (err) => {

@@ -29,6 +29,8 @@
  *                 AnalyticsBrowser.load(); may return a promise
  *   destinationSettings  extra settings for the Iterate remote plugin
  *                 (Segment's bundle ignores ones it does not know)
+ *   noPlan        true: the settings carry no iaPlan (by default run.js adds
+ *                 the one our control plane would serve, for both bundles)
  *   oursChecks(r) expectations only our bundle must meet (where it does
  *                 better than Segment's)
  *   checks(r)     bundle-independent expectations; returns a list of failure
@@ -114,6 +116,11 @@ function noEventDataInConsole(r, values) {
 function consoleNames(r, patterns) {
   return patterns.filter((p) => !r.console.some((c) => p.test(c.text))).map((p) => `no console message matches ${p}`);
 }
+// Our bundle fetched exactly these wasm modules, in this order.
+function wasmFetched(r, files) {
+  const got = r.wasmFiles || [];
+  return JSON.stringify(got) === JSON.stringify(files) ? [] : [`wasm modules fetched ${JSON.stringify(got)}, expected ${JSON.stringify(files)}`];
+}
 function normal(r, expectedCalls) {
   return [...calledOk(r), ...loaderCount(r, 1), ...(expectedCalls === undefined ? [] : iterateCallCount(r, expectedCalls))];
 }
@@ -167,7 +174,68 @@ const scenarios = [
       { op: 'alias', args: ['user-1-alias'] },
       { op: 'track', args: ['Second Event'] }
     ],
-    checks: (r) => [...normal(r, 3), ...readyOk(r), ...recorderGot(r, 6)]
+    checks: (r) => [...normal(r, 3), ...readyOk(r), ...recorderGot(r, 6)],
+    // The page module runs the plan; the full engine is never fetched.
+    oursChecks: (r) => wasmFetched(r, ['iterate-page.wasm'])
+  },
+  {
+    id: 'no-plan',
+    title: 'default-presets with settings that carry no iaPlan (hand-made settings): the full engine, same calls',
+    subscriptions: PRESETS,
+    noPlan: true,
+    steps: [
+      READY,
+      { op: 'track', args: ['Signed Up', { plan: 'pro', seats: 3 }] },
+      { op: 'identify', args: ['user-1', { email: 'ann@example.com', name: 'Ann' }] },
+      { op: 'page', args: ['Docs', 'Intro'] },
+      { op: 'track', args: ['Second Event'] }
+    ],
+    checks: (r) => [...normal(r, 3), ...readyOk(r), ...orderIs(r, ['event:Signed Up', 'identify', 'event:Second Event'])],
+    oursChecks: (r) => wasmFetched(r, ['iterate.wasm'])
+  },
+  {
+    id: 'defer',
+    title: 'a trigger that reaches a JavaScript prototype member mid-page: that event and every later one run in the full engine, fetched only then, in order',
+    subscriptions: [
+      TRACK_PRESET,
+      IDENTIFY_PRESET,
+      // `properties.constructor` is Object.prototype's, which the page module leaves
+      // to the full engine; it is looked up only for "Defer Me".
+      sub('defer-me', 'trackEvent', 'event = "Defer Me" and properties.constructor != null', { name: { '@template': 'deferred {{event}}' } })
+    ],
+    destinationSettings: { deliveryLogUrl: '{deliveryLog}', deliveryLogSampleRate: 1 },
+    steps: [
+      READY,
+      { op: 'track', args: ['Before'] },
+      { op: 'identify', args: ['user-defer', { plan: 'pro' }] },
+      // fired without waiting, so they arrive while the full engine loads
+      { op: 'track', args: ['Defer Me'], await: false },
+      { op: 'track', args: ['While Loading'], await: false },
+      { op: 'identify', args: ['user-defer-2', { plan: 'team' }], await: false },
+      { op: 'track', args: ['After'] },
+      { op: 'dispatch', event: 'pagehide' }
+    ],
+    checks: (r) => [
+      ...calledOk(r),
+      ...readyOk(r),
+      ...orderIs(r, ['event:Before', 'identify', 'event:Defer Me', 'event:deferred Defer Me', 'event:While Loading', 'identify', 'event:After'])
+    ],
+    oursChecks: (r) => {
+      const deferAt = ((r.calls || []).find((c) => c.op === 'track' && c.args[0] === 'Defer Me') || {}).calledAtMs;
+      const full = (r.wasmFetches || []).filter((f) => f.file === 'iterate.wasm');
+      return [
+        ...wasmFetched(r, ['iterate-page.wasm', 'iterate.wasm']),
+        ...(full.length === 1 && full[0].atMs >= deferAt
+          ? [] : [`the full engine was fetched at ${JSON.stringify(full)}, expected once, after "Defer Me" was tracked (${deferAt} ms)`]),
+        // each event counted once, whichever engine ran it
+        ...totalsAre(r, {
+          'preset-track': { matched: 4, delivered: 4, skippedTrigger: 2 },
+          'preset-identify': { matched: 2, delivered: 2, skippedTrigger: 4 },
+          'defer-me': { matched: 1, delivered: 1, skippedTrigger: 5 }
+        }),
+        ...noPageErrors(r)
+      ];
+    }
   },
   {
     id: 'identify-variants',
@@ -354,6 +422,22 @@ const scenarios = [
     loadOptions: { integrations: { 'Iterate Web (Actions)': { apiKey: 'override-key' } } },
     steps: [READY, { op: 'track', args: ['Overridden'] }],
     checks: (r) => [...normal(r, 1), ...readyOk(r)]
+  },
+  {
+    id: 'load-integrations-subscriptions-override',
+    title: 'the load options override the subscriptions: the served iaPlan no longer fits them, so ours runs the overriding ones in the full engine',
+    subscriptions: PRESETS,
+    cdnIntegrationEntry: { versionSettings: { componentTypes: [] } },
+    loadOptions: {
+      integrations: {
+        'Iterate Web (Actions)': {
+          subscriptions: [{ ...TRACK_PRESET, id: 'override', mapping: { name: { '@template': 'Overridden {{event}}' } } }]
+        }
+      }
+    },
+    steps: [READY, { op: 'track', args: ['Event'] }, { op: 'identify', args: ['user-o', { a: 1 }] }],
+    checks: (r) => [...calledOk(r), ...readyOk(r), ...iterateCallCount(r, 1), ...hasCall(r, ['event', 'Overridden Event'])],
+    oursChecks: (r) => wasmFetched(r, ['iterate.wasm'])
   },
   {
     id: 'loader-404',

@@ -27,6 +27,11 @@ pub fn run(o: &Options) -> Result<(), String> {
             failed.push(e);
         }
     }
+    if kind == "all" || kind == "page" {
+        if let Err(e) = crate::differential_page::run(o) {
+            failed.push(e);
+        }
+    }
     if failed.is_empty() {
         Ok(())
     } else {

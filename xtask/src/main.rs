@@ -3,8 +3,10 @@
 //! - `ci`: everything the test command runs (installs the Node reference packages,
 //!   fmt check, clippy, all tests, differential runs against the live npm
 //!   packages, benchmark compile).
-//! - `differential [--kind fql|mapping|destination] [--seed N] [--count N]`: generated cases, answered by the
-//!   reference packages and by our engine, compared.
+//! - `differential [--kind fql|mapping|destination|page] [--seed N] [--count N]`: generated
+//!   cases, answered by the reference packages and by our engine, compared (`page`: the
+//!   page engine against the full engine).
+//! - `page-wasm`: the built page module against the built full engine, in Node.
 //! - `bench`: criterion benchmarks and the Node reference on the same inputs, ratio printed.
 //! - `fuzz [--seconds N]`: the cargo-fuzz targets.
 
@@ -12,6 +14,7 @@ mod bench;
 mod bench_serve;
 mod browser;
 mod differential;
+mod differential_page;
 mod gen_config;
 mod gen_fql;
 mod gen_mapping;
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci(),
         "differential" => differential::run(&Options::parse(rest)),
+        "page-wasm" => differential_page::wasm_check(),
         "bench" => bench::run(&Options::parse(rest)),
         "web" => web::build(),
         "browser" => browser::run_all(),
@@ -35,7 +39,7 @@ fn main() -> ExitCode {
         "npm" => npm_install(),
         "demo" => demo(&Options::parse(rest)),
         _ => {
-            eprintln!("usage: cargo xtask <ci | demo [--addr HOST:PORT] | differential [--kind fql|mapping|destination] [--seed N] [--count N] | bench | web | browser | fuzz [--seconds N] | npm>");
+            eprintln!("usage: cargo xtask <ci | demo [--addr HOST:PORT] | differential [--kind fql|mapping|destination|page] [--seed N] [--count N] | page-wasm | bench | web | browser | fuzz [--seconds N] | npm>");
             return ExitCode::from(2);
         }
     };

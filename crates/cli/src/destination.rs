@@ -1,5 +1,5 @@
-//! `validate`, `run` and `catalog`: a destination's settings checked, events run
-//! through them, and the definitions printed.
+//! `validate`, `run`, `plan` and `catalog`: a destination's settings checked, events
+//! run through them, the page plan served with them, and the definitions printed.
 
 use engine::destination::{self, Destination, Loaded};
 use serde_json::{json, Value};
@@ -147,6 +147,55 @@ pub fn run(slug: &str, settings: &Path, events: &Path, stats: bool, steps: bool)
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The settings with the `iaPlan` the control plane would serve in them. Problems go to
+/// stderr; the plan's report carries them too, and a configuration with errors is still
+/// served (its sound mappings run), so they do not fail the command.
+pub fn plan(slug: &str, path: &Path, pretty: bool) -> ExitCode {
+    let prepared = read(path).and_then(|text| {
+        let settings: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+        let Value::Object(settings) = settings else {
+            return Err(format!(
+                "{} must hold a JSON object (a destination's settings)",
+                path.display()
+            ));
+        };
+        Ok((find(slug)?, settings))
+    });
+    let (dest, mut settings) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = destination::add_page_plan(dest, &mut settings);
+    for p in &loaded.problems {
+        eprintln!("{}", p.render());
+    }
+    if !settings.contains_key("iaPlan") {
+        eprintln!(
+            "warning: the configuration cannot be encoded as a page plan; pages use the full engine"
+        );
+    }
+    let settings = Value::Object(settings);
+    let text = if pretty {
+        serde_json::to_string_pretty(&settings)
+    } else {
+        serde_json::to_string(&settings)
+    };
+    match text {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

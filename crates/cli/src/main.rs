@@ -89,6 +89,17 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Print settings (`{"apiKey", "subscriptions": [...]}`) with the page plan the
+    /// control plane would serve in them (`iaPlan`): one JSON document on stdout.
+    Plan {
+        /// The settings file, or `-` for stdin.
+        settings: PathBuf,
+        #[arg(long, default_value = "actions-iterate")]
+        destination: String,
+        /// Indent the output.
+        #[arg(long)]
+        pretty: bool,
+    },
     /// Describe the destinations: settings, actions, fields and presets.
     Catalog {
         #[arg(long)]
@@ -114,6 +125,11 @@ fn main() -> ExitCode {
             stats,
             steps,
         } => destination::run(&destination, &settings, &events, stats, steps),
+        Command::Plan {
+            settings,
+            destination,
+            pretty,
+        } => destination::plan(&destination, &settings, pretty),
         Command::Catalog { json } => destination::catalog(json),
         Command::Serve {
             addr,

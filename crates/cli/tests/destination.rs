@@ -180,3 +180,76 @@ fn catalog_prints_the_definition() {
         "{text}"
     );
 }
+
+#[test]
+fn plan_adds_the_page_plan_to_settings() {
+    let mut settings = presets();
+    settings["deliveryLogUrl"] = json!("http://example.invalid/delivery");
+    settings["iaPlan"] = json!("stale");
+    let path = file("plan.json", &settings.to_string());
+    let out = bin().arg("plan").arg(&path).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let served: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    // The settings as given, plan added.
+    for key in ["apiKey", "subscriptions", "deliveryLogUrl"] {
+        assert_eq!(served[key], settings[key], "{key}");
+    }
+    let plan = &served["iaPlan"];
+    assert_eq!(plan["v"], 1);
+    assert_eq!(plan["name"], "Iterate Web (Actions)");
+    assert_eq!(
+        plan["report"]["actions"],
+        json!(["trackEvent", "identifyUser"])
+    );
+    assert_eq!(
+        plan["subs"],
+        json!([
+            [
+                "t",
+                0,
+                ["and", ["type", null, "eq", "track"]],
+                ["o", "name", ["p", "event"]],
+                []
+            ],
+            [
+                "i",
+                1,
+                ["and", ["type", null, "eq", "identify"]],
+                ["o", "userId", ["p", "userId"], "traits", ["p", "traits"]],
+                []
+            ]
+        ])
+    );
+
+    // From stdin, pretty: the same document.
+    let out = run_with_stdin(&["plan", "--pretty", "-"], settings.to_string());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\n  \"iaPlan\": {"));
+    let again: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(again, served);
+
+    // A configuration with errors still gets its plan; the problems are shown too.
+    let mut bad = presets();
+    bad["subscriptions"][0]["subscribe"] = json!("(type = \"track\"");
+    let out = run_with_stdin(&["plan", "-"], bad.to_string());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FQL013"));
+    let served: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(served["iaPlan"]["subs"].as_array().map(Vec::len), Some(1));
+    assert_eq!(served["iaPlan"]["report"]["problems"][0]["code"], "FQL013");
+
+    for (input, needle) in [
+        ("{\"apiKey\": ", "is not JSON"),
+        ("[1, 2]", "must hold a JSON object"),
+    ] {
+        let out = run_with_stdin(&["plan", "-"], input.to_string());
+        assert_eq!(out.status.code(), Some(2), "{input}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{stderr}");
+    }
+}

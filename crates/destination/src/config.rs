@@ -114,6 +114,34 @@ impl Loaded {
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems.iter().filter(|p| p.is_error())
     }
+
+    /// What the browser is told about a configuration it loads: the actions that get a
+    /// plugin, the options, the destination's consent categories and every problem
+    /// (`{"actions", "options", "consent", "problems"}`). The full engine's `ia_load`
+    /// answers it (with its handle) and the page plan carries it, so both read one copy.
+    pub fn report_json(&self) -> Value {
+        let problems: Vec<Value> = self
+            .problems
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "severity": p.diagnostic.severity.as_str(),
+                    "code": p.diagnostic.code,
+                    "subscription": p.subscription.as_ref().map(|s| s.to_string()),
+                    "pointer": p.diagnostic.pointer,
+                    "message": p.diagnostic.message,
+                    "span": p.diagnostic.span().map(|s| serde_json::json!([s.start, s.end])),
+                    "help": p.diagnostic.help,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "actions": self.config.active_actions(),
+            "options": self.config.options(),
+            "consent": self.config.consent(),
+            "problems": problems,
+        })
+    }
 }
 
 impl Config {

@@ -8,17 +8,20 @@
 //! - [`config`]: a destination instance's settings and subscriptions, loaded once,
 //!   every problem reported at once.
 //! - [`run`]: one event through a loaded configuration: calls out, skips explained.
+//! - [`page_plan`]: a loaded configuration compiled for the lean page engine (`iaPlan`).
 //!
 //! Like every engine crate: no I/O, no clock, no threads; bad input never panics.
 
 pub mod config;
 pub mod iterate;
 pub mod model;
+pub mod page_plan;
 pub mod payload;
 pub mod run;
 
 pub use config::{load, Config, Loaded, Problem, SubscriptionRef, MAX_SUBSCRIPTIONS};
 pub use model::Definition;
+pub use page_plan::{add_page_plan, fingerprint, page_plan};
 pub use run::{consented, Outcome, RunOptions, Skip, Step, Stop, Trace};
 
 use std::sync::OnceLock;

@@ -13,6 +13,7 @@
 //! without bound.
 
 mod compile;
+mod encode;
 mod eval;
 mod path;
 mod validate;
@@ -117,6 +118,14 @@ impl Plan {
     /// Warnings about accepted input that does not do what it seems to.
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
+    }
+
+    /// The compiled node tree as the page engine reads it (`iaPlan` version 1): each
+    /// node an array tagged by its first element (`["p", "traits", "email"]`,
+    /// `["o", key, node, ...]`, `["c", json]`, ...), so the page never validates or
+    /// lowers a mapping itself.
+    pub fn page_nodes(&self) -> Value {
+        encode::node(&self.root)
     }
 }
 

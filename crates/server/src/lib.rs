@@ -73,6 +73,7 @@ fn read_bundle(dir: &std::path::Path) -> Option<Bundle> {
     let files: Vec<(&'static str, Vec<u8>, &'static str)> = [
         ("iterate.js", "text/javascript"),
         ("iterate.wasm", "application/wasm"),
+        ("iterate-page.wasm", "application/wasm"),
         ("index.mjs", "text/javascript"),
     ]
     .into_iter()

@@ -73,7 +73,8 @@ pub struct Rendered {
 
 /// The CDN settings analytics-next loads for a write key: Segment.io (pointed at this
 /// server) and one remote plugin per enabled Iterate destination of that source, each
-/// with the address its delivery log goes to (`deliveryLogUrl`).
+/// with the address its delivery log goes to (`deliveryLogUrl`) and the page plan of
+/// its configuration (`iaPlan`, compiled here so the page never parses or validates).
 /// Rendered once per write key and cached until the next write to the store.
 async fn settings(
     State(app): State<Arc<AppState>>,
@@ -161,6 +162,9 @@ async fn render(app: &AppState, write_key: &str, base: &str) -> Result<Option<Re
                     d.id
                 )),
             );
+            // The lean page engine's plan of exactly these settings; the page falls
+            // back to the full engine without it.
+            engine::destination::add_page_plan(engine::destination::iterate(), &mut settings);
             json!({
                 "name": PLUGIN,
                 "creationName": PLUGIN,

@@ -2,7 +2,7 @@
 //! `navigator.sendBeacon` sends them (text/plain JSON), every refusal with its status,
 //! the rate limit, CORS, the API's report and the destination page's numbers, survival
 //! across a restart, and what the settings document tells pages (where to report,
-//! which consent categories the destination needs).
+//! which consent categories the destination needs, and the page plan of it all).
 
 mod support;
 
@@ -503,6 +503,17 @@ fn the_settings_document_tells_pages_where_to_report_and_which_consent_is_needed
         plugin["subscriptions"][0]["consentCategories"],
         json!(["C0002"])
     );
+    // The plan is what the engine compiles from exactly the settings served, with their
+    // fingerprint, and a write renders it again.
+    let mut served = plugin.as_object().cloned().expect("settings object");
+    let plan = served.shift_remove("iaPlan").expect("an iaPlan");
+    let served = Value::Object(served);
+    let loaded = engine::destination::load(engine::destination::iterate(), &served);
+    let mut expected = engine::destination::page_plan(&loaded).expect("a plan");
+    expected["fingerprint"] = json!(engine::destination::fingerprint(&served));
+    assert_eq!(plan, expected);
+    assert_eq!(plan["subs"][0][4], json!(["C0001", "C0004", "C0002"]));
+    assert_eq!(plan["report"]["consent"], json!(["C0001", "C0004"]));
 
     // A mapping's categories are an array of ids; `[]` removes them.
     for wrong in [json!("C0002"), json!([1]), json!([""])] {

@@ -1,7 +1,14 @@
-// The browser glue around the engine (iterate.wasm): analytics.js 2.0 calls the factory
-// with the destination's settings; it returns one plugin per action that has enabled
-// mappings, as Segment's bundle does. `cargo xtask web` wraps this file into the classic
-// entry script (window.iterateDestination) and an ES module.
+// The browser glue around the engine: analytics.js 2.0 calls the factory with the
+// destination's settings; it returns one plugin per action that has enabled mappings,
+// as Segment's bundle does. `cargo xtask web` wraps this file into the classic entry
+// script (window.iterateDestination) and an ES module, dropping full-line comments and
+// indentation (so no string here spans lines).
+//
+// Two engines: when the control plane compiled the configuration into a plan
+// (settings.iaPlan), the small page module (iterate-page.wasm) runs it; the full engine
+// (iterate.wasm) is fetched only when there is no plan, the page module cannot use it,
+// or it defers an event it cannot run exactly (then that event and every later one run
+// in the full engine, in order).
 //
 // Better than the reference: Iterate's readiness is bounded (settings.readyTimeoutMs,
 // default 10 s), a page that already runs Iterate's snippet is reused, triggers and
@@ -23,31 +30,67 @@ var MAX_ERRORS = 20
 var MAX_BATCH_BYTES = 16000
 var MAX_COUNT = 10000
 
-function createFactory(wasmUrl) {
-  var enginePromise = null
+// `base`: the URL of the folder the modules are in, ending in a slash.
+function createFactory(base) {
+  var modules = {}
   var encoder = new TextEncoder()
   var decoder = new TextDecoder()
+  // The page module's exports, whose memory its imports read and write.
+  var page = null
+  // What the page module asks of JavaScript: ECMAScript's own Number(text) and
+  // String(number), over ASCII text in its memory.
+  var pageImports = {
+    ia: {
+      num: function (ptr, len) {
+        return Number(decoder.decode(new Uint8Array(page.memory.buffer, ptr, len)))
+      },
+      fmt: function (n, ptr) {
+        var text = encoder.encode(String(n))
+        new Uint8Array(page.memory.buffer).set(text, ptr)
+        return text.length
+      }
+    }
+  }
 
-  // Compiles the module once per page, however many destinations use it.
-  function engine() {
-    if (!enginePromise) {
-      enginePromise = fetch(wasmUrl)
+  // FNV-1a of the settings' JSON with sorted keys and no iaPlan, as the control plane
+  // computes it into iaPlan.fingerprint: a plan runs only for the settings it was made
+  // from, not for settings the site overrode in its load options.
+  function fingerprint(settings) {
+    var text = JSON.stringify(settings, function (key, value) {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return value
+      var sorted = {}
+      Object.keys(value).sort().forEach(function (k) {
+        if (!(value === settings && k === 'iaPlan')) sorted[k] = value[k]
+      })
+      return sorted
+    })
+    var bytes = encoder.encode(text)
+    var h = 0x811c9dc5
+    for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0
+    return h
+  }
+
+  // Fetches and instantiates a module once per page, however many destinations use it.
+  function wasm(name, imports) {
+    var url = base + name
+    if (!modules[name]) {
+      modules[name] = fetch(url)
         .then(function (response) {
-          if (!response.ok) throw new Error('cannot fetch ' + wasmUrl + ': HTTP ' + response.status)
+          if (!response.ok) throw new Error('cannot fetch ' + url + ': HTTP ' + response.status)
           return response.arrayBuffer()
         })
         .then(function (bytes) {
-          return WebAssembly.instantiate(bytes, {})
+          return WebAssembly.instantiate(bytes, imports || {})
         })
         .then(function (result) {
           return result.instance.exports
         })
     }
-    return enginePromise
+    return modules[name]
   }
 
-  // Writes the parts (text) into the module's input buffer back to back, calls `fn`
-  // with the parts' byte lengths, and parses the JSON the module left in its output.
+  // Writes the parts (text) into the module's input buffer back to back and calls `fn`
+  // with `args` and the parts' byte lengths; returns what `fn` returns.
   function call(exports, fn, args, parts) {
     var bytes = parts.map(function (p) {
       return encoder.encode(p)
@@ -61,7 +104,7 @@ function createFactory(wasmUrl) {
       memory.set(b, at)
       at += b.length
     })
-    exports[fn].apply(
+    return exports[fn].apply(
       null,
       args.concat(
         bytes.map(function (b) {
@@ -69,8 +112,11 @@ function createFactory(wasmUrl) {
         })
       )
     )
-    var out = new Uint8Array(exports.memory.buffer, exports.ia_output_ptr(), exports.ia_output_len())
-    return JSON.parse(decoder.decode(out))
+  }
+
+  // The JSON the module left in its output.
+  function output(exports) {
+    return JSON.parse(decoder.decode(new Uint8Array(exports.memory.buffer, exports.ia_output_ptr(), exports.ia_output_len())))
   }
 
   function hasOwn(object, key) {
@@ -278,8 +324,36 @@ function createFactory(wasmUrl) {
   return function iterateDestination(settings) {
     settings = settings || {}
     var timeoutMs = Number(settings.readyTimeoutMs) > 0 ? Number(settings.readyTimeoutMs) : DEFAULT_READY_TIMEOUT_MS
-    return engine().then(function (exports) {
-      var report = call(exports, 'ia_load', [], [JSON.stringify(settings)])
+    var plan = settings.iaPlan
+    // The module events run in and the configuration's handle there.
+    var engine = null
+    // While the full engine loads after the page module deferred an event: what waits
+    // for it (event deliveries and runs), in order.
+    var queue = null
+
+    // The full engine with the settings as given (it reads no iaPlan); its report.
+    function full() {
+      return wasm('iterate.wasm').then(function (exports) {
+        engine = { x: exports, h: call(exports, 'ia_load', [], [JSON.stringify(settings)]) }
+        return output(exports)
+      })
+    }
+    var loading =
+      plan && plan.v === 1 && plan.fingerprint === fingerprint(settings)
+        ? wasm('iterate-page.wasm', pageImports)
+            .then(function (exports) {
+              page = exports
+              var handle = call(exports, 'ia_load', [], [JSON.stringify(plan)])
+              if (handle < 0) throw new Error('the page module cannot run this plan')
+              engine = { x: exports, h: handle }
+              return plan.report
+            })
+            .then(null, function (e) {
+              console.debug(DESTINATION + ': using the full engine: ' + e.message)
+              return full()
+            })
+        : full()
+    return loading.then(function (report) {
       if (report.handle < 0) {
         console.warn(DESTINATION + ': ' + report.error)
         return []
@@ -312,7 +386,47 @@ function createFactory(wasmUrl) {
       // Runs `action`'s subscriptions (or only `ids`) over the event's JSON, makes the
       // calls, counts, and holds what waits for consent. `replay` is true for held events.
       function runAction(action, eventJson, ids, replay) {
-        var outcome = call(exports, 'ia_run', [report.handle], [action, eventJson, ids ? JSON.stringify(ids) : '', known ? JSON.stringify(known) : ''])
+        if (queue) {
+          queue.push(function () {
+            runAction(action, eventJson, ids, replay)
+          })
+          return
+        }
+        // The full engine could not be loaded: nothing runs.
+        if (!engine) return
+        var parts = [action, eventJson, ids ? JSON.stringify(ids) : '', known ? JSON.stringify(known) : '']
+        var status
+        try {
+          status = call(engine.x, 'ia_run', [engine.h], parts)
+        } catch (e) {
+          // A trap in the page module defers like an event it cannot run.
+          if (engine.x !== page) throw e
+          status = -2
+        }
+        if (status === -2) {
+          // The page module cannot run this event exactly: it and everything after it
+          // wait for the full engine.
+          queue = []
+          runAction(action, eventJson, ids, replay)
+          full()
+            .then(null, function (e) {
+              console.warn(DESTINATION + ': ' + e.message)
+              engine = null
+            })
+            .then(function () {
+              var waiting = queue
+              queue = null
+              waiting.forEach(function (f) {
+                try {
+                  f()
+                } catch (e) {
+                  console.warn(DESTINATION + ': ' + e)
+                }
+              })
+            })
+          return
+        }
+        var outcome = output(engine.x)
         if (outcome.error) {
           console.warn(DESTINATION + ': ' + outcome.error)
           return
@@ -404,10 +518,23 @@ function createFactory(wasmUrl) {
       }
       return report.actions.map(function (action) {
         function deliver(ctx) {
+          // The event as it is now: it may change once this returns.
           var prefs = preferencesOf(ctx.event)
-          if (prefs && JSON.stringify(prefs) !== JSON.stringify(known)) consentSeen(prefs)
-          runAction(action, JSON.stringify(ctx.event), null, false)
-          return ctx
+          var eventJson = JSON.stringify(ctx.event)
+          function handle() {
+            if (prefs && JSON.stringify(prefs) !== JSON.stringify(known)) consentSeen(prefs)
+            runAction(action, eventJson, null, false)
+          }
+          if (queue) queue.push(handle)
+          else handle()
+          // While the full engine loads, analytics.js waits for this event's turn.
+          return queue
+            ? new Promise(function (resolve) {
+                queue.push(function () {
+                  resolve(ctx)
+                })
+              })
+            : ctx
         }
         var plugin = {
           name: DESTINATION + ' ' + action,

@@ -41,24 +41,15 @@ fn with_input<T>(f: impl FnOnce(&[u8]) -> T) -> T {
     INPUT.with(|i| f(&i.borrow()))
 }
 
-/// The report `load` leaves: the actions that get a plugin, and every problem.
+/// The report `load` leaves: the handle, then the configuration's report (the actions
+/// that get a plugin, options, consent categories and every problem).
 fn report(loaded: &Loaded, handle: i32) -> Value {
-    let problems: Vec<Value> = loaded
-        .problems
-        .iter()
-        .map(|p| {
-            json!({
-                "severity": p.diagnostic.severity.as_str(),
-                "code": p.diagnostic.code,
-                "subscription": p.subscription.as_ref().map(|s| s.to_string()),
-                "pointer": p.diagnostic.pointer,
-                "message": p.diagnostic.message,
-                "span": p.diagnostic.span().map(|s| json!([s.start, s.end])),
-                "help": p.diagnostic.help,
-            })
-        })
-        .collect();
-    json!({"handle": handle, "actions": loaded.config.active_actions(), "options": loaded.config.options(), "consent": loaded.config.consent(), "problems": problems})
+    let mut out = Map::new();
+    out.insert("handle".into(), json!(handle));
+    if let Value::Object(rest) = loaded.report_json() {
+        out.extend(rest);
+    }
+    Value::Object(out)
 }
 
 /// Loads settings JSON; returns the handle, or -1 when the text is not JSON.

@@ -274,6 +274,9 @@
         settingsAtInstall: L.settingsAtInstall,
         calls: L.calls.map(function (c) { return { args: c.args, via: c.via, atMs: rel(c.t) }; })
       },
+      // the wasm modules the page fetched, and when (ms after load())
+      wasmFetches: performance.getEntriesByType('resource').filter(function (e) { return /\.wasm(\?|$)/.test(e.name); })
+        .map(function (e) { return { file: e.name.replace(/[?#].*$/, '').replace(/^.*\//, ''), atMs: rel(e.startTime) }; }),
       nowMs: now()
     };
   };
