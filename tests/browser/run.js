@@ -286,6 +286,7 @@ function startServer(bundles) {
     beacons: new Map(), // writeKey -> delivery log bodies received (ours only)
     log: [], // served requests of the current scenario
     served: new Map(), // path+search -> responses finished (current scenario)
+    missing: [], // destination files answered 404 in the current scenario (missingFiles)
     origin: null,
     t0: Date.now()
   };
@@ -371,6 +372,7 @@ function startServer(bundles) {
         if (p.startsWith(mt.prefix)) {
           entry.category = mt.category;
           const f = safeJoin(mt.root, p.slice(mt.prefix.length));
+          if (state.missing.includes(path.basename(p))) return notFound(res, entry);
           return f ? serveFile(res, f, entry) : notFound(res, entry);
         }
       }
@@ -540,6 +542,7 @@ async function runScenario(chromium, opts, srv, bundle, scenario, seq) {
   const origin = state.origin;
   const writeKey = `wk_${bundle.label}_${seq}_${scenario.id}`.replace(/[^\w-]/g, '_');
   state.settings.set(writeKey, cdnSettings(origin, writeKey, bundle, scenario, opts.cli));
+  state.missing = scenario.missingFiles || [];
   state.log = [];
   state.served = new Map();
 
@@ -697,7 +700,10 @@ async function runScenario(chromium, opts, srv, bundle, scenario, seq) {
   result.destinationFiles = [...destFiles.entries()].map(([p, f]) => ({ path: p, bytes: fs.statSync(f).size, gzip9: gzip9(f) }));
   result.destinationGzipBytes = result.destinationFiles.reduce((a, f) => a + f.gzip9, 0);
   result.wasmFiles = result.destinationFiles.filter((f) => f.path.endsWith('.wasm')).map((f) => path.posix.basename(f.path));
-  result.destination404s = state.log.filter((e) => e.category === 'destination' && e.status !== 200).map((e) => e.path);
+  // (files the scenario made missing on purpose aside)
+  result.destination404s = state.log
+    .filter((e) => e.category === 'destination' && e.status !== 200 && !state.missing.includes(path.posix.basename(e.path)))
+    .map((e) => e.path);
   result.segmentApi = state.log.filter((e) => e.category === 'segment-api').map((e) => e.apiType);
   result.beacons = state.beacons.get(writeKey) || [];
   state.settings.delete(writeKey);

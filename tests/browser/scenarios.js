@@ -13,7 +13,9 @@
  *   steps         [{op, args, await?, timeoutMs?}] run in order in the page;
  *                 op is an AnalyticsBrowser method ('track', 'identify',
  *                 'page', 'group', 'alias', 'reset', 'ready', ...), or
- *                 'loaded' (wait for load()), or 'sleep' {ms}. By default
+ *                 'loaded' (wait for load()), 'sleep' {ms}, or 'iterateCalls'
+ *                 {count} (wait, bounded, for the stand-in to record count
+ *                 Iterate calls). By default
  *                 each call's promise is awaited (bounded by stepTimeoutMs)
  *                 before the next step; await:false fires and moves on.
  *   stepTimeoutMs bound for each awaited step (default 5000)
@@ -29,6 +31,8 @@
  *                 AnalyticsBrowser.load(); may return a promise
  *   destinationSettings  extra settings for the Iterate remote plugin
  *                 (Segment's bundle ignores ones it does not know)
+ *   missingFiles  file names under our bundle's directory answered 404 (e.g.
+ *                 'iterate.wasm': the full engine cannot be fetched)
  *   noPlan        true: the settings carry no iaPlan (by default run.js adds
  *                 the one our control plane would serve, for both bundles)
  *   oursChecks(r) expectations only our bundle must meet (where it does
@@ -213,6 +217,8 @@ const scenarios = [
       { op: 'track', args: ['While Loading'], await: false },
       { op: 'identify', args: ['user-defer-2', { plan: 'team' }], await: false },
       { op: 'track', args: ['After'] },
+      // analytics.js does not wait for the full engine: the page leaves once it ran all
+      { op: 'iterateCalls', count: 7 },
       { op: 'dispatch', event: 'pagehide' }
     ],
     checks: (r) => [
@@ -236,6 +242,34 @@ const scenarios = [
         ...noPageErrors(r)
       ];
     }
+  },
+  {
+    id: 'defer-full-engine-missing',
+    title: 'as defer, but the full engine cannot be fetched: the deferred event is dropped with a warning, the page module runs the rest, analytics.js never waits',
+    subscriptions: [
+      TRACK_PRESET,
+      IDENTIFY_PRESET,
+      sub('defer-me', 'trackEvent', 'event = "Defer Me" and properties.constructor != null', { name: { '@template': 'deferred {{event}}' } })
+    ],
+    missingFiles: ['iterate.wasm'],
+    steps: [
+      READY,
+      { op: 'track', args: ['Before'] },
+      { op: 'track', args: ['Defer Me'], await: false },
+      { op: 'track', args: ['While Loading'], await: false },
+      { op: 'identify', args: ['user-missing', { plan: 'pro' }] },
+      { op: 'track', args: ['After'] }
+    ],
+    checks: (r) => [...calledOk(r), ...readyOk(r)],
+    oursChecks: (r) => [
+      ...orderIs(r, ['event:Before', 'event:While Loading', 'identify', 'event:After']),
+      ...wasmFetched(r, ['iterate-page.wasm']),
+      ...((r.served || []).some((e) => e.path.endsWith('/iterate.wasm') && e.status === 404)
+        ? [] : ['the full engine was never asked for']),
+      ...(r.console.some((c) => c.type === 'warning' && /events the page module cannot run are dropped/.test(c.text))
+        ? [] : ['no console warning that the full engine could not be loaded']),
+      ...noPageErrors(r)
+    ]
   },
   {
     id: 'identify-variants',

@@ -131,7 +131,42 @@ fn pipeline(events: usize) -> Result<(), String> {
             .arg(&settings_path)
             .arg(&events_path),
     )?;
+    // The page engine, as pages run it: the built module, in Node, on the served plan.
+    crate::web::build()?;
+    let planned = dir.join("settings-with-plan.json");
+    let out = Command::new(root().join("target/release/iterate-actions"))
+        .arg("plan")
+        .arg(&settings_path)
+        .output()
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&planned, &out.stdout).map_err(|e| e.to_string())?;
+    let page = measure(
+        Command::new("node")
+            .arg(root().join("tests/browser/bench-page.js"))
+            .arg(crate::web::dist().join("iterate-page.wasm"))
+            .arg(&planned)
+            .arg(&events_path),
+    )?;
+    if page["deferred"].as_f64() != Some(0.0) {
+        return Err(format!(
+            "the page engine deferred events of the presets: {page}"
+        ));
+    }
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    println!("\n| page engine (iterate-page.wasm in Node), {events} events (presets) | ours | reference, Node | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| events/s | {:.0} | {:.0} | {:.1}x faster |",
+        f(&page, "events_per_second"),
+        f(&theirs, "events_per_second"),
+        f(&page, "events_per_second") / f(&theirs, "events_per_second")
+    );
+    println!(
+        "| peak memory (MB, Node included) | {:.1} | {:.1} | {:.1}x less |",
+        f(&page, "peak_rss_kb") / 1024.0,
+        f(&theirs, "peak_rss_kb") / 1024.0,
+        f(&theirs, "peak_rss_kb") / f(&page, "peak_rss_kb")
+    );
     println!("\n| pipeline, {events} events (presets) | ours | reference, Node | ratio |");
     println!("|---|---:|---:|---:|");
     println!(

@@ -67,6 +67,13 @@ fn event(rng: &mut Rng) -> Value {
                 .as_object_mut()
                 .map(|c| c.insert("consent".into(), json!({"categoryPreferences": prefs})));
         }
+        if rng.chance(20) {
+            // A double with all its digits, where parsing and printing must be exact.
+            let price = rng.below(1 << 30) as f64 / (rng.below(997) + 3) as f64;
+            if let Some(p) = o.get_mut("properties").and_then(Value::as_object_mut) {
+                p.insert("price".into(), json!(price));
+            }
+        }
         if rng.chance(5) {
             // A lookup that meets JavaScript's prototype: the page defers it.
             o.insert("properties".into(), json!({"constructor": "mine"}));
@@ -103,7 +110,9 @@ pub fn run(o: &Options) -> Result<(), String> {
         }
         plans += 1;
         for _ in 0..count {
+            // The full engine reads the event from text, as the page hands it over.
             let e = event(&mut rng);
+            let e: Value = serde_json::from_str(&e.to_string()).unwrap_or(e);
             let action = *rng.pick(ACTIONS);
             let known: Option<Map<String, Value>> = rng
                 .chance(20)
@@ -197,7 +206,8 @@ fn same(a: &Value, b: &Value) -> bool {
 
 /// Writes generated cases for `tests/browser/page-wasm.js`, which runs them through the
 /// two built wasm modules (with the page's own `Number`/`String`, not the `js` crate):
-/// one JSON line per configuration (`{"settings", "plan"}`), then one per event
+/// one JSON line per configuration (`{"settings", "plan"}`, the settings as the control
+/// plane serves them, with the plan), then one per event
 /// (`{"action", "event", "only", "consent"}`).
 pub fn write_corpus(
     path: &std::path::Path,
@@ -207,12 +217,26 @@ pub fn write_corpus(
 ) -> Result<(), String> {
     let mut rng = Rng::new(seed);
     let mut out = String::new();
+    // Settings whose JSON the page and the control plane could write differently.
+    let tricky = [
+        json!({"title": "héllo 😀 \u{2028} \u{7} \" \\ /", "rate": 0.5, "one": 1.0, "big": 12_345_678_901_234_567_890_u64}),
+        json!({"n": 1e21, "m": 1e17, "s": 0.000_001, "z": -0.0, "o": {"b": 1, "1": 2, "10": 3, "9": 4}}),
+        json!({"o": {"\u{ff61}": 1, "😀": 2, "iaPlan": 3}, "deliveryLogSampleRate": 0.25}),
+    ];
     for c in 0..configs {
-        let s = settings(&mut rng, c);
-        let loaded = destination::load(destination::iterate(), &s);
-        let Some(plan) = destination::page_plan(&loaded) else {
+        let mut s = settings(&mut rng, c);
+        if let (Some(extra), Some(o)) = (tricky.get(c), s.as_object_mut()) {
+            o.insert("extra".into(), extra.clone());
+        }
+        // As the control plane serves them: with the plan and its fingerprint.
+        let Some(mut served) = s.as_object().cloned() else {
             continue;
         };
+        destination::add_page_plan(destination::iterate(), &mut served);
+        let Some(plan) = served.get("iaPlan").cloned() else {
+            continue;
+        };
+        let s = Value::Object(served);
         let ids: Vec<String> = plan["subs"]
             .as_array()
             .into_iter()

@@ -248,7 +248,7 @@ fn seed_corpus(target: &str) -> Result<(), String> {
             continue;
         };
         let settings;
-        let input = if target == "destination" {
+        let input = if target == "destination" || target == "page" {
             // A settings document around the case's trigger or mapping.
             let trigger = case
                 .get("fql")

@@ -3,7 +3,7 @@
 //! rustup's toolchains here have only the x86_64 target and cannot fetch another, so the
 //! wasm32 build uses Debian's Rust (`rustc-web`, `cargo-web`, `rust-web-src`, installed
 //! when missing) building std from source (`-Zbuild-std`) and linking with rustup's
-//! `rust-lld`. The page module (`crates/page`, when there) is built the same way for
+//! `rust-lld`. The page module (`crates/page`) is built the same way for
 //! size and shrunk by `wasm-opt`; the JS glue in `crates/web/js/` is wrapped into the
 //! entry scripts next to the modules.
 
@@ -78,10 +78,12 @@ pub fn build() -> Result<(), String> {
         &[],
     ))?;
     let wasm = target_dir.join("wasm32-unknown-unknown/web/web.wasm");
+    let page = build_page(&library, &lld, &target_dir)?;
+    // Both modules built: only now does dist/ change, all of it together.
     let out = dist();
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     copy(&wasm, &out.join("iterate.wasm"))?;
-    build_page(&library, &lld, &target_dir)?;
+    copy(&page, &out.join("iterate-page.wasm"))?;
     let core =
         std::fs::read_to_string(root().join("crates/web/js/core.js")).map_err(|e| e.to_string())?;
     let core = shipped(&core);
@@ -163,16 +165,9 @@ fn wasm_build(
     cmd
 }
 
-/// The page module (`crates/page`) into `iterate-page.wasm`: the `page` profile, the
-/// newest panic flags rustc knows, then `wasm-opt -Oz`. Without the crate there is no
-/// such file and the entry loads `iterate.wasm` for every page.
-fn build_page(library: &Path, lld: &Path, target_dir: &Path) -> Result<(), String> {
-    let out = dist().join("iterate-page.wasm");
-    if !root().join("crates/page/Cargo.toml").exists() {
-        let _ = std::fs::remove_file(&out);
-        println!("web: no crates/page, so no iterate-page.wasm (pages load iterate.wasm)");
-        return Ok(());
-    }
+/// The page module (`crates/page`): the `page` profile, the newest panic flags rustc
+/// knows, core's smaller algorithms, then `wasm-opt -Oz`; returns where it is.
+fn build_page(library: &Path, lld: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     run(&mut wasm_build(
         library,
         lld,
@@ -182,18 +177,12 @@ fn build_page(library: &Path, lld: &Path, target_dir: &Path) -> Result<(), Strin
         // core's and alloc's smaller algorithms (sorting, searching): ~1.8 KB gzip.
         &["optimize_for_size"],
     ))?;
-    let built = newest_wasm(&target_dir.join("wasm32-unknown-unknown/page"))?;
-    optimize(&built, &out)
-}
-
-/// The cdylib the last `page` build wrote, whatever the crate names its library.
-fn newest_wasm(dir: &Path) -> Result<PathBuf, String> {
-    std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-        .ok_or_else(|| format!("no .wasm in {}", dir.display()))
+    let optimized = target_dir.join("iterate-page.wasm");
+    optimize(
+        &target_dir.join("wasm32-unknown-unknown/page/page.wasm"),
+        &optimized,
+    )?;
+    Ok(optimized)
 }
 
 /// The features rustc's wasm32 target enables (1.85: the first four; later releases
@@ -208,25 +197,20 @@ const WASM_FEATURES: &[&str] = &[
 ];
 
 /// `wasm-opt -Oz`, repeated while it still shrinks the module (binaryen, installed from
-/// Debian's packages when missing); without it, or when it fails, the module as rustc
-/// built it.
+/// Debian's packages when missing). A failure fails the build: the page module is
+/// size-budgeted, and what pages download must not depend on what happened to be
+/// installed.
 fn optimize(from: &Path, to: &Path) -> Result<(), String> {
     let have = || Command::new("wasm-opt").arg("--version").output().is_ok();
-    if !have() && crate::apt_install(&["binaryen"]).is_err() {
-        eprintln!("web: no wasm-opt (binaryen): iterate-page.wasm is not optimized further");
-        return copy(from, to);
+    if !have() {
+        crate::apt_install(&["binaryen"])?;
     }
-    let optimized = run(Command::new("wasm-opt")
+    run(Command::new("wasm-opt")
         .args(["-Oz", "--converge"])
         .args(WASM_FEATURES)
         .arg(from)
         .arg("-o")
-        .arg(to));
-    if let Err(e) = optimized {
-        eprintln!("web: {e}: iterate-page.wasm is not optimized further");
-        return copy(from, to);
-    }
-    Ok(())
+        .arg(to))
 }
 
 /// Bytes of `gzip -9` (no file name in the header, as zlib level 9 counts them).

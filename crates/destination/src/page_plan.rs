@@ -68,29 +68,51 @@ pub fn add_page_plan(
     loaded
 }
 
-/// What the plan was compiled from: FNV-1a (32 bits) of the settings' JSON with object
-/// keys sorted, without `iaPlan`. The page computes the same over the settings it is
-/// given and uses the plan only when they agree, so settings a site overrides in its
-/// load options never run a stale plan. Where the two serializations could differ
-/// (numbers like `1e21`, index-like keys, which JavaScript orders first), the page
-/// simply uses the full engine.
+/// What the plan was compiled from: FNV-1a (32 bits) of the settings' JSON as the page's
+/// `JSON.stringify` writes them with object keys sorted (index-like keys first, as
+/// JavaScript orders them, then by UTF-16 units) and without the top-level `iaPlan`. The
+/// page computes the same over the settings it is given and uses the plan only when
+/// they agree, so settings a site overrides in its load options never run a stale plan.
+/// Where the two could still differ (a `__proto__` key), the page uses the full engine.
 pub fn fingerprint(settings: &Value) -> u32 {
-    fn canonical(v: &Value) -> Value {
+    fn write(v: &Value, top: bool, out: &mut String) {
         match v {
             Value::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().filter(|k| *k != "iaPlan").collect();
-                keys.sort();
-                Value::Object(
-                    keys.into_iter()
-                        .map(|k| (k.clone(), canonical(&m[k])))
-                        .collect(),
-                )
+                let mut keys: Vec<&String> =
+                    m.keys().filter(|k| !(top && *k == "iaPlan")).collect();
+                keys.sort_by(|a, b| {
+                    let index = |k: &str| js::array_index(k).map_or(u64::MAX, |i| i as u64);
+                    index(a)
+                        .cmp(&index(b))
+                        .then_with(|| a.encode_utf16().cmp(b.encode_utf16()))
+                });
+                out.push('{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::from(k.as_str()).to_string());
+                    out.push(':');
+                    write(&m[k], false, out);
+                }
+                out.push('}');
             }
-            Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-            other => other.clone(),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, false, out);
+                }
+                out.push(']');
+            }
+            Value::Number(n) => out.push_str(&js::number_to_string(n.as_f64().unwrap_or(f64::NAN))),
+            other => out.push_str(&other.to_string()),
         }
     }
-    let text = canonical(settings).to_string();
+    let mut text = String::new();
+    write(settings, true, &mut text);
     text.bytes().fold(0x811c_9dc5_u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     })

@@ -82,8 +82,9 @@ struct Parser<'a> {
     at: usize,
 }
 
-/// Deeper documents are refused (the engine's own limit is lower).
-const MAX_DEPTH: usize = 512;
+/// Arrays and objects nest at most this deep: serde_json's limit, so the page engine
+/// reads exactly the documents the full engine reads (plans nest far less).
+const MAX_DEPTH: usize = 127;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
@@ -114,11 +115,9 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Option<J> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
         self.ws();
         match self.peek()? {
+            b'{' | b'[' if depth >= MAX_DEPTH => None,
             b'{' => {
                 self.at += 1;
                 let mut members = Vec::new();
@@ -208,7 +207,10 @@ impl Parser<'_> {
             let n = n as f64;
             return Some(J::Num(if neg { -n } else { n }));
         }
-        Some(J::Num(host::number(token)))
+        // JSON.stringify never writes a number that overflows a double; serde_json
+        // refuses one.
+        let n = host::number(token);
+        n.is_finite().then_some(J::Num(n))
     }
 
     fn digits(&mut self) -> usize {
@@ -415,8 +417,11 @@ mod tests {
         ] {
             assert_eq!(parse(bad), None, "{}", String::from_utf8_lossy(bad));
         }
-        let deep = "[".repeat(600) + &"]".repeat(600);
-        assert_eq!(parse(deep.as_bytes()), None);
+        // serde_json's nesting limit: 127 levels are read, 128 are not.
+        let nested = |n: usize| "[".repeat(n) + "1" + &"]".repeat(n);
+        assert!(parse(nested(127).as_bytes()).is_some());
+        assert_eq!(parse(nested(128).as_bytes()), None);
+        assert_eq!(parse(b"1e400"), None);
     }
 
     #[test]

@@ -177,9 +177,11 @@ fn check(test: Test, arg: &J, actual: &J) -> bool {
 const MAX_VALUE_DEPTH: usize = 200;
 
 /// `String(v)`.
-fn to_string(v: &J, out: &mut Vec<u8>, depth: usize) {
+fn to_string(v: &J, out: &mut Vec<u8>, depth: usize) -> R<()> {
+    // The engine writes nothing past this depth of arrays; where that matters, it
+    // answers.
     if depth > MAX_VALUE_DEPTH {
-        return;
+        return Err(Defer);
     }
     match v {
         J::Undef => out.extend_from_slice(b"undefined"),
@@ -195,11 +197,12 @@ fn to_string(v: &J, out: &mut Vec<u8>, depth: usize) {
                     out.push(b',');
                 }
                 if !item.nullish() {
-                    to_string(item, out, depth + 1);
+                    to_string(item, out, depth + 1)?;
                 }
             }
         }
     }
+    Ok(())
 }
 
 fn text(bytes: Vec<u8>) -> J {
@@ -242,7 +245,7 @@ fn eval(node: &Node, data: &J) -> R<J> {
                     Part::Hole(keys) => {
                         let v = lookup(keys, data)?;
                         if !v.nullish() {
-                            to_string(&v, &mut out, 0);
+                            to_string(&v, &mut out, 0)?;
                         }
                     }
                 }
@@ -257,7 +260,7 @@ fn eval(node: &Node, data: &J) -> R<J> {
         } => {
             let value = eval(test, data)?;
             let present = !value.nullish();
-            let holds = present && (*exists || !loosely_empty(&value));
+            let holds = present && (*exists || !loosely_empty(&value)?);
             let branch = if holds { then } else { otherwise };
             match branch {
                 Some(n) => eval(n, data)?,
@@ -446,7 +449,7 @@ fn pass(s: &[u8], braces: usize, data: &J) -> R<Vec<u8>> {
                 let inner = inner.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
                 let v = lookup(&parse_path(inner), data)?;
                 if !v.nullish() {
-                    to_string(&v, &mut out, 0);
+                    to_string(&v, &mut out, 0)?;
                 }
                 i = end + braces;
                 at = i;
@@ -466,7 +469,7 @@ fn replace(value: Option<&Node>, options: &[J; 6], data: &J) -> R<J> {
     let value = eval(value, data)?;
     let mut subject = Vec::new();
     match value {
-        J::Str(_) | J::Num(_) | J::Bool(_) => to_string(&value, &mut subject, 0),
+        J::Str(_) | J::Num(_) | J::Bool(_) => to_string(&value, &mut subject, 0)?,
         _ => return Ok(J::Str(String::new())),
     }
     let [J::Str(pattern), J::Str(replacement), J::Bool(ignorecase), J::Bool(global), pattern2, replacement2] =
@@ -684,17 +687,17 @@ fn remove_undefined(v: J) -> J {
 }
 
 /// `value == ''` for a value that is neither `undefined` nor `null`.
-fn loosely_empty(v: &J) -> bool {
+fn loosely_empty(v: &J) -> R<bool> {
     match v {
-        J::Str(s) => s.is_empty(),
-        J::Num(n) => *n == 0.0,
-        J::Bool(b) => !b,
+        J::Str(s) => Ok(s.is_empty()),
+        J::Num(n) => Ok(*n == 0.0),
+        J::Bool(b) => Ok(!b),
         J::Arr(_) => {
             let mut out = Vec::new();
-            to_string(v, &mut out, 0);
-            out.is_empty()
+            to_string(v, &mut out, 0)?;
+            Ok(out.is_empty())
         }
-        _ => false,
+        _ => Ok(false),
     }
 }
 
@@ -854,7 +857,7 @@ fn check_field(v: &mut J, field: &Field) -> Option<()> {
     let as_string = || match &single {
         J::Num(_) | J::Bool(_) => {
             let mut out = Vec::new();
-            to_string(&single, &mut out, 0);
+            to_string(&single, &mut out, 0).ok()?;
             Some(text(out))
         }
         J::Null => Some(J::Str(String::new())),

@@ -85,6 +85,9 @@ function createFactory(base) {
         .then(function (result) {
           return result.instance.exports
         })
+      modules[name].then(null, function () {
+        delete modules[name]
+      })
     }
     return modules[name]
   }
@@ -321,7 +324,7 @@ function createFactory(base) {
     })
   }
 
-  return function iterateDestination(settings) {
+  function iterateDestination(settings) {
     settings = settings || {}
     var timeoutMs = Number(settings.readyTimeoutMs) > 0 ? Number(settings.readyTimeoutMs) : DEFAULT_READY_TIMEOUT_MS
     var plan = settings.iaPlan
@@ -330,6 +333,10 @@ function createFactory(base) {
     // While the full engine loads after the page module deferred an event: what waits
     // for it (event deliveries and runs), in order.
     var queue = null
+
+    // When the full engine could not be loaded after a defer: the page module runs on,
+    // and what it defers is dropped.
+    var fullFailed = false
 
     // The full engine with the settings as given (it reads no iaPlan); its report.
     function full() {
@@ -392,8 +399,6 @@ function createFactory(base) {
           })
           return
         }
-        // The full engine could not be loaded: nothing runs.
-        if (!engine) return
         var parts = [action, eventJson, ids ? JSON.stringify(ids) : '', known ? JSON.stringify(known) : '']
         var status
         try {
@@ -404,16 +409,28 @@ function createFactory(base) {
           status = -2
         }
         if (status === -2) {
+          if (fullFailed) return
           // The page module cannot run this event exactly: it and everything after it
-          // wait for the full engine.
+          // wait for the full engine, at most as long as Iterate's readiness.
           queue = []
           runAction(action, eventJson, ids, replay)
-          full()
+          var pageEngine = engine
+          var timer
+          Promise.race([
+            full(),
+            new Promise(function (resolve, reject) {
+              timer = setTimeout(function () {
+                reject(new Error('the full engine did not load within ' + timeoutMs + ' ms'))
+              }, timeoutMs)
+            })
+          ])
             .then(null, function (e) {
-              console.warn(DESTINATION + ': ' + e.message)
-              engine = null
+              console.warn(DESTINATION + ': ' + e.message + '; events the page module cannot run are dropped')
+              fullFailed = true
+              engine = pageEngine
             })
             .then(function () {
+              clearTimeout(timer)
               var waiting = queue
               queue = null
               waiting.forEach(function (f) {
@@ -484,8 +501,13 @@ function createFactory(base) {
           // Beyond Segment: a logout (analytics.reset()) logs the visitor out of Iterate
           // too, so the next person on a shared device is not surveyed as this one.
           if (options.uninstallOnReset && analytics && typeof analytics.on === 'function') {
-            analytics.on('reset', function () {
+            var uninstall = function () {
               if (typeof window.Iterate === 'function') window.Iterate('uninstall')
+            }
+            analytics.on('reset', function () {
+              // After the events still waiting for the full engine, not before them.
+              if (queue) queue.push(uninstall)
+              else uninstall()
             })
           }
           if (categories.length && !iterateReady() && !loaderTag()) {
@@ -525,16 +547,11 @@ function createFactory(base) {
             if (prefs && JSON.stringify(prefs) !== JSON.stringify(known)) consentSeen(prefs)
             runAction(action, eventJson, null, false)
           }
+          // While the full engine loads, the event waits its turn here; analytics.js
+          // goes on delivering to the other destinations.
           if (queue) queue.push(handle)
           else handle()
-          // While the full engine loads, analytics.js waits for this event's turn.
-          return queue
-            ? new Promise(function (resolve) {
-                queue.push(function () {
-                  resolve(ctx)
-                })
-              })
-            : ctx
+          return ctx
         }
         var plugin = {
           name: DESTINATION + ' ' + action,
@@ -554,4 +571,7 @@ function createFactory(base) {
       })
     })
   }
+  // For the tests that hold the control plane's fingerprint to this one.
+  iterateDestination.fingerprint = fingerprint
+  return iterateDestination
 }

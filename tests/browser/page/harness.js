@@ -194,6 +194,13 @@
         (step.target === 'document' ? document : window).dispatchEvent(ev);
         continue;
       }
+      if (step.op === 'iterateCalls') {
+        // waits (bounded) until the Iterate stand-in has recorded `count` calls
+        var until = now() + (step.timeoutMs || stepTimeout);
+        while (!(window.__iterateLoader && window.__iterateLoader.calls.length >= step.count) && now() < until) await sleep(10);
+        entry.settled = !!(window.__iterateLoader && window.__iterateLoader.calls.length >= step.count);
+        continue;
+      }
       if (step.op === 'loaded') {
         entry.settled = await Promise.race([H.loadPromise.then(function () { return true; }), sleep(stepTimeout).then(function () { return false; })]);
         continue;
