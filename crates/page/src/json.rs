@@ -236,6 +236,14 @@ impl Parser<'_> {
         self.at += 1;
         let mut out: Vec<u8> = Vec::new();
         loop {
+            // The run up to the next quote, backslash or control character, whole.
+            let rest = self.s.get(self.at..)?;
+            let run = rest
+                .iter()
+                .position(|b| matches!(b, b'"' | b'\\' | 0..=0x1F))
+                .unwrap_or(rest.len());
+            out.extend_from_slice(&rest[..run]);
+            self.at += run;
             let b = self.peek()?;
             self.at += 1;
             match b {

@@ -48,6 +48,9 @@ thread_local! {
     static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static PLANS: RefCell<Vec<Option<plan::Plan>>> = const { RefCell::new(Vec::new()) };
+    /// The last event's text and what it parsed to: the page runs each event once per
+    /// action (one plugin each), so the second action reads it for free.
+    static LAST_EVENT: RefCell<(Vec<u8>, Option<J>)> = const { RefCell::new((Vec::new(), None)) };
 }
 
 fn set_output(bytes: &[u8]) {
@@ -105,6 +108,18 @@ fn error(message: &str) -> i32 {
 /// Runs one action over an event: 0, -1 (with `{"error"}`, in the full engine's words)
 /// or -2 (defer to the full engine).
 pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]) -> i32 {
+    LAST_EVENT.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != event || last.1.is_none() {
+            last.0.clear();
+            last.0.extend_from_slice(event);
+            last.1 = json::parse(event);
+        }
+        run_parsed(handle, action, last.1.as_ref(), only, consent)
+    })
+}
+
+fn run_parsed(handle: i32, action: &[u8], event: Option<&J>, only: &[u8], consent: &[u8]) -> i32 {
     PLANS.with(|p| {
         let plans = p.borrow();
         let Some(plan) = usize::try_from(handle)
@@ -117,7 +132,7 @@ pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]
         let Ok(action) = std::str::from_utf8(action) else {
             return error("the action is not text");
         };
-        let Some(event) = json::parse(event) else {
+        let Some(event) = event else {
             // Not JSON to this parser (or a lone surrogate): the full engine decides.
             return -2;
         };
@@ -142,7 +157,7 @@ pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]
         match run::run(
             plan,
             action,
-            &event,
+            event,
             only.as_deref(),
             known.as_ref(),
             &mut out,

@@ -61,6 +61,18 @@ fn presets_make_iterates_calls() {
 }
 
 #[test]
+fn one_event_for_each_action_plugin_reads_the_same_and_the_next_event_anew() {
+    let h = page::load(plan(presets()).as_bytes());
+    let event = json!({"type": "track", "event": "Signed Up"});
+    let (_, track) = run(h, "trackEvent", event.clone());
+    let (_, identify) = run(h, "identifyUser", event.clone());
+    assert_eq!(track["calls"], json!([["event", "Signed Up"]]));
+    assert_eq!(identify["calls"], json!([]));
+    let (_, next) = run(h, "trackEvent", json!({"type": "track", "event": "Next"}));
+    assert_eq!(next["calls"], json!([["event", "Next"]]));
+}
+
+#[test]
 fn what_needs_the_full_engine_is_deferred() {
     // A lookup that reaches JavaScript's Object.prototype.
     let settings = json!({"apiKey": "k", "subscriptions": [

@@ -171,6 +171,7 @@ impl<'a> Frame<'a> {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · iterate-actions</title>
 <link rel="stylesheet" href="/ui/assets/ui.css">
