@@ -338,6 +338,33 @@ fn bad_input_gets_the_right_error_and_changes_nothing() {
         "invalid",
     );
     assert_error(&s.api("GET", "/destinations/nope", None), 404, "not_found");
+    // A missing resource is a 404 whatever the body: it is looked up first.
+    for (method, path, body) in [
+        ("PATCH", "/sources/nope".to_string(), json!({"name": ""})),
+        (
+            "PATCH",
+            "/destinations/nope".to_string(),
+            json!({"settings": 5}),
+        ),
+        ("PUT", "/destinations/nope/config".to_string(), json!({})),
+        (
+            "POST",
+            "/destinations/nope/mappings".to_string(),
+            json!({"trigger": 5}),
+        ),
+        (
+            "POST",
+            "/destinations/nope/test".to_string(),
+            json!({"event": 5}),
+        ),
+        (
+            "PATCH",
+            format!("/destinations/{id}/mappings/nope"),
+            json!({"trigger": 5}),
+        ),
+    ] {
+        assert_error(&s.api(method, &path, Some(body)), 404, "not_found");
+    }
     assert_error(
         &s.api("GET", &format!("/destinations/{id}/mappings/nope"), None),
         404,
@@ -720,4 +747,105 @@ fn a_destination_can_be_created_with_all_its_settings() {
         Some(1),
         "refused creations store nothing"
     );
+}
+
+#[test]
+fn a_mapping_moves_in_the_list_and_the_page_runs_them_in_that_order() {
+    let s = start(&temp_db("move"), &[]);
+    let source = create_source(&s, "Site");
+    let d = create_destination(&s, source["id"].as_str().unwrap());
+    let id = d["id"].as_str().unwrap().to_string();
+    // A second Track Event mapping: both match a track event, in list order.
+    let second = s.api(
+        "POST",
+        &format!("/destinations/{id}/mappings"),
+        Some(json!({"name": "Second", "subscribe": "type = \"track\"", "partnerAction": "trackEvent", "mapping": {"name": "second"}})),
+    );
+    assert_eq!(
+        second.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
+    let second_id = second.json()["id"].as_str().unwrap().to_string();
+    let names = |s: &Server| -> Vec<String> {
+        s.api("GET", &format!("/destinations/{id}/mappings"), None)
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let before = names(&s);
+    assert_eq!(before.last().map(String::as_str), Some("Second"));
+    let tag = s
+        .api("GET", &format!("/destinations/{id}"), None)
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let moved = s.api_with(
+        "POST",
+        &format!("/destinations/{id}/mappings/{second_id}/move"),
+        &[("If-Match", &tag)],
+        Some(json!({"position": 0})),
+    );
+    assert_eq!(
+        moved.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&moved.body)
+    );
+    let after = names(&s);
+    assert_eq!(after[0], "Second");
+    assert_eq!(after[1..], before[..before.len() - 1]);
+    assert_eq!(moved.json().as_array().map(Vec::len), Some(before.len()));
+    // The engine runs them in the new order.
+    let test = s.api(
+        "POST",
+        &format!("/destinations/{id}/test"),
+        Some(json!({"event": {"type": "track", "event": "Signed Up"}})),
+    );
+    assert_eq!(
+        test.json()["calls"],
+        json!([["event", "second"], ["event", "Signed Up"]])
+    );
+    let versions = s
+        .api("GET", &format!("/destinations/{id}/versions"), None)
+        .json();
+    assert!(versions.to_string().contains("mapping moved"), "{versions}");
+    // A stale version, a position past the end, a missing mapping: nothing moves.
+    let stale = s.api_with(
+        "POST",
+        &format!("/destinations/{id}/mappings/{second_id}/move"),
+        &[("If-Match", &tag)],
+        Some(json!({"position": 1})),
+    );
+    assert_error(&stale, 409, "conflict");
+    let past = s.api(
+        "POST",
+        &format!("/destinations/{id}/mappings/{second_id}/move"),
+        Some(json!({"position": 3})),
+    );
+    assert_error(&past, 422, "invalid");
+    assert_eq!(past.json()["details"][0]["pointer"], "/position");
+    assert_error(
+        &s.api(
+            "POST",
+            &format!("/destinations/{id}/mappings/{second_id}/move"),
+            Some(json!({"position": -1})),
+        ),
+        422,
+        "invalid",
+    );
+    assert_error(
+        &s.api(
+            "POST",
+            &format!("/destinations/{id}/mappings/nope/move"),
+            Some(json!({"position": 0})),
+        ),
+        404,
+        "not_found",
+    );
+    assert_eq!(names(&s), after);
 }

@@ -46,6 +46,10 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/destinations/{id}/mappings/{mapping}",
             get(get_mapping).patch(patch_mapping).delete(delete_mapping),
         )
+        .route(
+            "/destinations/{id}/mappings/{mapping}/move",
+            post(move_mapping),
+        )
         .route("/destinations/{id}/test", post(test_event))
         .route("/destinations/{id}/config", get(get_config).put(put_config))
         .route("/destinations/{id}/versions", get(list_versions))
@@ -167,12 +171,26 @@ async fn get_source(State(app): Shared, Path(id): Path<String>) -> ApiResult {
     Ok(with_etag(StatusCode::OK, s.revision, source_json(&s)))
 }
 
+/// A request about a missing resource is a 404 whatever its body holds: handlers that
+/// take a body look the resource up first.
+async fn source_exists(app: &AppState, id: &str) -> Result<(), ApiError> {
+    match app.store.lock().await.source(id)? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::not_found("source", id)),
+    }
+}
+
+async fn destination_exists(app: &AppState, id: &str) -> Result<(), ApiError> {
+    ops::load_destination(app, id).await.map(|_| ())
+}
+
 async fn patch_source(
     State(app): Shared,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
+    source_exists(&app, &id).await?;
     let body = object(body)?;
     let change = ops::SourceChange {
         name: string(&body, "name", false)?,
@@ -268,6 +286,7 @@ async fn patch_destination(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
+    destination_exists(&app, &id).await?;
     let body = object(body)?;
     let enabled = boolean(&body, "enabled")?;
     let settings = match field(&body, "settings") {
@@ -358,6 +377,7 @@ async fn create_mapping(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
+    destination_exists(&app, &id).await?;
     let body = object(body)?;
     let m = mapping_fields(&body, None)?;
     let (d, created) = ops::add_mapping(
@@ -388,6 +408,7 @@ async fn patch_mapping(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
+    position(&ops::load_destination(&app, &id).await?, &mapping)?;
     let body = object(body)?;
     let mut updated = Value::Null;
     let d = update(&app, &id, &headers, "mapping changed", |d| {
@@ -417,12 +438,43 @@ async fn delete_mapping(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Moves a mapping to `{"position": n}` (0-based) in the list; answers the list.
+async fn move_mapping(
+    State(app): Shared,
+    Path((id, mapping)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    position(&ops::load_destination(&app, &id).await?, &mapping)?;
+    let body = object(body)?;
+    let to = match field(&body, "position") {
+        Some(Value::Number(n)) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
+        _ => None,
+    }
+    .ok_or_else(|| wrong("position", "must be a whole number from 0"))?;
+    let d = ops::move_mapping(
+        &app,
+        &id,
+        if_match(&headers),
+        &author(&headers),
+        &mapping,
+        to,
+    )
+    .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        d.version,
+        d.config["subscriptions"].clone(),
+    ))
+}
+
 /// The event tester: every mapping's handling of one event, and the calls it makes.
 async fn test_event(
     State(app): Shared,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
+    let d = load_destination(&app, &id).await?;
     let body = object(body)?;
     let event = body
         .get("event")
@@ -430,7 +482,6 @@ async fn test_event(
     if !event.is_object() {
         return Err(wrong("event", "must be a JSON object"));
     }
-    let d = load_destination(&app, &id).await?;
     let (results, calls) = ops::trace_event(&d, event)?;
     Ok(Json(json!({"mappings": results, "calls": calls})).into_response())
 }
@@ -446,6 +497,7 @@ async fn put_config(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
+    destination_exists(&app, &id).await?;
     let body = object(body)?;
     let d = update(&app, &id, &headers, "configuration replaced", |d| {
         d.config = Value::Object(body);

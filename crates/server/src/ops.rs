@@ -264,6 +264,33 @@ pub fn position(d: &Destination, mapping: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::not_found("mapping", mapping))
 }
 
+/// Moves a mapping to `to` (0-based) in the destination's list, the others keeping
+/// their order. Mappings of one action run in this order, so an event that several
+/// match makes their calls in it.
+pub async fn move_mapping(
+    app: &AppState,
+    id: &str,
+    if_match: Option<&str>,
+    author: &str,
+    mapping: &str,
+    to: usize,
+) -> Result<Destination, ApiError> {
+    update(app, id, if_match, author, "mapping moved", |d| {
+        let i = position(d, mapping)?;
+        let subs = d.config["subscriptions"]
+            .as_array_mut()
+            .ok_or_else(|| ApiError::not_found("mapping", mapping))?;
+        if to >= subs.len() {
+            let last = subs.len() - 1;
+            return Err(wrong("position", &format!("must be from 0 to {last}")));
+        }
+        let m = subs.remove(i);
+        subs.insert(to, m);
+        Ok(())
+    })
+    .await
+}
+
 /// Appends a mapping (given a fresh id); returns the destination and the mapping.
 pub async fn add_mapping(
     app: &AppState,

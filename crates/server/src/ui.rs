@@ -91,6 +91,10 @@ pub fn routes() -> Router<Arc<AppState>> {
             post(destination::duplicate),
         )
         .route(
+            "/ui/destinations/{id}/mappings/{mapping}/move",
+            post(destination::move_mapping),
+        )
+        .route(
             "/ui/destinations/{id}/mappings/{mapping}/delete",
             get(destination::confirm_delete).post(destination::delete),
         )

@@ -1,7 +1,7 @@
 //! A destination's page: settings, the enabled toggle, the mappings list and its
-//! actions (enable, rename, duplicate, delete), the source's install snippet, and the
-//! Iterate panel (event targeting, preview links). Every write goes through
-//! [`crate::ops`], like the API's; a refused write re-renders the page with the
+//! actions (enable, rename, duplicate, move up or down, delete), the source's install
+//! snippet, and the Iterate panel (event targeting, preview links). Every write goes
+//! through [`crate::ops`], like the API's; a refused write re-renders the page with the
 //! engine's words next to what they are about.
 
 use super::catalog::{display_name, listing};
@@ -348,7 +348,14 @@ pub fn call_text(call: &Value) -> String {
     format!("Iterate({})", args.join(", "))
 }
 
-fn mapping_item(d: &Destination, m: &Value, s: &Session, placed: &Placed) -> String {
+/// One mapping of the list; `moves` says whether it can move up and down.
+fn mapping_item(
+    d: &Destination,
+    m: &Value,
+    s: &Session,
+    placed: &Placed,
+    moves: (bool, bool),
+) -> String {
     let id = m["id"].as_str().unwrap_or("");
     let name = mapping_name(m);
     let enabled = m["enabled"] == true;
@@ -371,7 +378,7 @@ fn mapping_item(d: &Destination, m: &Value, s: &Session, placed: &Placed) -> Str
 <div class="row-actions">
 <a class="button" href="{base}" aria-label="Edit {name}">Edit</a>
 <form method="post" action="{base}/enabled">{csrf}<input type="hidden" name="enabled" value="{flip}"><button type="submit" aria-label="{toggle} {name}">{toggle}</button></form>
-<form method="post" action="{base}/duplicate">{csrf}<button type="submit" aria-label="Duplicate {name}">Duplicate</button></form>
+<form method="post" action="{base}/duplicate">{csrf}<button type="submit" aria-label="Duplicate {name}">Duplicate</button></form>{up}{down}
 <a class="button danger" href="{base}/delete" aria-label="Delete {name}">Delete</a>
 <details class="rename"><summary>Rename</summary>
 <form method="post" action="{base}/rename" class="inline">{csrf}<label for="rename-{hid}">New name for {name}</label><input id="rename-{hid}" name="name" value="{raw_name}" required><button type="submit">Save name</button></form>
@@ -392,6 +399,20 @@ fn mapping_item(d: &Destination, m: &Value, s: &Session, placed: &Placed) -> Str
         errors = placed.render(&place),
         flip = if enabled { "off" } else { "on" },
         toggle = if enabled { "Disable" } else { "Enable" },
+        up = move_form(&base, &csrf, name, "up", moves.0),
+        down = move_form(&base, &csrf, name, "down", moves.1),
+    )
+}
+
+/// A "Move up" or "Move down" button, when the mapping can move that way.
+fn move_form(base: &str, csrf: &str, name: &str, way: &str, possible: bool) -> String {
+    if !possible {
+        return String::new();
+    }
+    format!(
+        r#"<form method="post" action="{base}/move">{csrf}<input type="hidden" name="to" value="{way}"><button type="submit" aria-label="Move {name} {way}">Move {way}</button></form>"#,
+        base = e(base),
+        name = e(name),
     )
 }
 
@@ -659,7 +680,8 @@ pub async fn render(
         errors = placed.render_with_id("mappings", "mappings-errors"),
         items = list
             .iter()
-            .map(|m| mapping_item(&d, m, s, placed))
+            .enumerate()
+            .map(|(i, m)| mapping_item(&d, m, s, placed, (i > 0, i + 1 < list.len())))
             .collect::<String>(),
     );
     let report = {
@@ -859,6 +881,43 @@ pub async fn mapping_enabled(
             if on { "enabled" } else { "disabled" }
         )
     });
+    let anchor = format!("#m-{}", url_encode(&mapping));
+    settle(
+        &app,
+        &headers,
+        &session,
+        &id,
+        &format!("mapping:{mapping}"),
+        result,
+        &anchor,
+    )
+    .await
+}
+
+/// Moves a mapping one place up or down the list (the order mappings of one action
+/// run in).
+pub async fn move_mapping(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((id, mapping)): Path<(String, String)>,
+    Posted { session, form }: Posted,
+) -> Page {
+    let result = async {
+        let d = ops::load_destination(&app, &id).await?;
+        let i = position(&d, &mapping)?;
+        let to = match form.text("to") {
+            "up" if i > 0 => i - 1,
+            "down" => i + 1,
+            _ => return Err(ops::wrong("to", "must be up or down, within the list")),
+        };
+        ops::move_mapping(&app, &id, None, AUTHOR, &mapping, to).await?;
+        Ok(format!(
+            "Mapping “{}” moved {}.",
+            mapping_name(&d.config["subscriptions"][i]),
+            form.text("to")
+        ))
+    }
+    .await;
     let anchor = format!("#m-{}", url_encode(&mapping));
     settle(
         &app,
