@@ -107,68 +107,80 @@ fn error(message: &str) -> i32 {
 
 /// Runs one action over an event: 0, -1 (with `{"error"}`, in the full engine's words)
 /// or -2 (defer to the full engine).
+///
+/// A wasm trap (out of memory, say) runs no destructors, so a `RefCell` borrowed across
+/// the work would stay borrowed and every later call trap too, for every destination on
+/// the page. So the state is taken out for the work and put back after: a trap costs
+/// the cached event and this handle's plan, nothing else.
 pub fn run(handle: i32, action: &[u8], event: &[u8], only: &[u8], consent: &[u8]) -> i32 {
-    LAST_EVENT.with(|last| {
-        let mut last = last.borrow_mut();
-        if last.0 != event || last.1.is_none() {
-            last.0.clear();
-            last.0.extend_from_slice(event);
-            last.1 = json::parse(event);
-        }
-        run_parsed(handle, action, last.1.as_ref(), only, consent)
-    })
+    let (mut text, mut parsed) = LAST_EVENT.with(|l| std::mem::take(&mut *l.borrow_mut()));
+    if text != event || parsed.is_none() {
+        text.clear();
+        text.extend_from_slice(event);
+        parsed = json::parse(event);
+    }
+    let slot = usize::try_from(handle).ok();
+    let plan = PLANS.with(|p| {
+        let mut plans = p.borrow_mut();
+        slot.and_then(|h| plans.get_mut(h)).and_then(Option::take)
+    });
+    let code = match &plan {
+        Some(plan) => run_parsed(plan, action, parsed.as_ref(), only, consent),
+        None => error("no such handle"),
+    };
+    if let (Some(plan), Some(h)) = (plan, slot) {
+        PLANS.with(|p| p.borrow_mut()[h] = Some(plan));
+    }
+    LAST_EVENT.with(|l| *l.borrow_mut() = (text, parsed));
+    code
 }
 
-fn run_parsed(handle: i32, action: &[u8], event: Option<&J>, only: &[u8], consent: &[u8]) -> i32 {
-    PLANS.with(|p| {
-        let plans = p.borrow();
-        let Some(plan) = usize::try_from(handle)
-            .ok()
-            .and_then(|h| plans.get(h))
-            .and_then(Option::as_ref)
-        else {
-            return error("no such handle");
-        };
-        let Ok(action) = std::str::from_utf8(action) else {
-            return error("the action is not text");
-        };
-        let Some(event) = event else {
-            // Not JSON to this parser (or a lone surrogate): the full engine decides.
-            return -2;
-        };
-        let only = match only {
-            [] => None,
-            text => match json::parse(text) {
-                Some(J::Arr(ids)) if ids.iter().all(|i| i.str().is_some()) => Some(ids),
-                _ => return error("`only` is not an array of ids"),
-            },
-        };
-        let known = match consent {
-            [] => None,
-            text => match json::parse(text) {
-                Some(o @ J::Obj(_)) => Some(o),
-                _ => return error("the consent is not an object"),
-            },
-        };
-        if event.obj().is_none() {
-            return error("the event is not an object");
+fn run_parsed(
+    plan: &plan::Plan,
+    action: &[u8],
+    event: Option<&J>,
+    only: &[u8],
+    consent: &[u8],
+) -> i32 {
+    let Ok(action) = std::str::from_utf8(action) else {
+        return error("the action is not text");
+    };
+    let Some(event) = event else {
+        // Not JSON to this parser (or a lone surrogate): the full engine decides.
+        return -2;
+    };
+    let only = match only {
+        [] => None,
+        text => match json::parse(text) {
+            Some(J::Arr(ids)) if ids.iter().all(|i| i.str().is_some()) => Some(ids),
+            _ => return error("`only` is not an array of ids"),
+        },
+    };
+    let known = match consent {
+        [] => None,
+        text => match json::parse(text) {
+            Some(o @ J::Obj(_)) => Some(o),
+            _ => return error("the consent is not an object"),
+        },
+    };
+    if event.obj().is_none() {
+        return error("the event is not an object");
+    }
+    let mut out = Vec::new();
+    match run::run(
+        plan,
+        action,
+        event,
+        only.as_deref(),
+        known.as_ref(),
+        &mut out,
+    ) {
+        Ok(()) => {
+            set_output(&out);
+            0
         }
-        let mut out = Vec::new();
-        match run::run(
-            plan,
-            action,
-            event,
-            only.as_deref(),
-            known.as_ref(),
-            &mut out,
-        ) {
-            Ok(()) => {
-                set_output(&out);
-                0
-            }
-            Err(Defer) => -2,
-        }
-    })
+        Err(Defer) => -2,
+    }
 }
 
 /// The exported ABI. Only this module may use `#[no_mangle]`.
@@ -184,8 +196,13 @@ mod abi {
         })
     }
 
+    /// The input, taken out while `f` works (see [`super::run`] on traps) and put back
+    /// for `ia_input` to reuse.
     fn with_input<T>(f: impl FnOnce(&[u8]) -> T) -> T {
-        super::INPUT.with(|i| f(&i.borrow()))
+        let input = super::INPUT.with(|i| std::mem::take(&mut *i.borrow_mut()));
+        let out = f(&input);
+        super::INPUT.with(|i| *i.borrow_mut() = input);
+        out
     }
 
     #[no_mangle]

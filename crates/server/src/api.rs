@@ -458,7 +458,7 @@ async fn move_mapping(
         if_match(&headers),
         &author(&headers),
         &mapping,
-        to,
+        ops::Move::To(to),
     )
     .await?;
     Ok(with_etag(

@@ -264,7 +264,17 @@ pub fn position(d: &Destination, mapping: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::not_found("mapping", mapping))
 }
 
-/// Moves a mapping to `to` (0-based) in the destination's list, the others keeping
+/// Where [`move_mapping`] puts a mapping.
+#[derive(Debug, Clone, Copy)]
+pub enum Move {
+    /// At this place (0-based).
+    To(usize),
+    /// One place up or down.
+    Up,
+    Down,
+}
+
+/// Moves a mapping to `to` in the destination's list, the others keeping
 /// their order. Mappings of one action run in this order, so an event that several
 /// match makes their calls in it.
 pub async fn move_mapping(
@@ -273,17 +283,25 @@ pub async fn move_mapping(
     if_match: Option<&str>,
     author: &str,
     mapping: &str,
-    to: usize,
+    to: Move,
 ) -> Result<Destination, ApiError> {
     update(app, id, if_match, author, "mapping moved", |d| {
         let i = position(d, mapping)?;
         let subs = d.config["subscriptions"]
             .as_array_mut()
             .ok_or_else(|| ApiError::not_found("mapping", mapping))?;
-        if to >= subs.len() {
-            let last = subs.len() - 1;
-            return Err(wrong("position", &format!("must be from 0 to {last}")));
-        }
+        // Worked out under the lock, from the list as it is now.
+        let to = match to {
+            Move::To(n) if n < subs.len() => n,
+            Move::To(_) => {
+                let last = subs.len() - 1;
+                return Err(wrong("position", &format!("must be from 0 to {last}")));
+            }
+            Move::Up if i > 0 => i - 1,
+            Move::Down if i + 1 < subs.len() => i + 1,
+            Move::Up => return Err(wrong("to", "cannot be up: the mapping is the first")),
+            Move::Down => return Err(wrong("to", "cannot be down: the mapping is the last")),
+        };
         let m = subs.remove(i);
         subs.insert(to, m);
         Ok(())

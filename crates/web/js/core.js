@@ -337,11 +337,16 @@ function createFactory(base) {
     // When the full engine could not be loaded after a defer: the page module runs on,
     // and what it defers is dropped.
     var fullFailed = false
+    // After a trap the page module has lost this configuration: nothing runs without
+    // the full engine.
+    var pageLost = false
 
     // The full engine with the settings as given (it reads no iaPlan); its report.
     function full() {
       return wasm('iterate.wasm').then(function (exports) {
         engine = { x: exports, h: call(exports, 'ia_load', [], [JSON.stringify(settings)]) }
+        // (also when it arrives after its bound: from then on nothing is dropped)
+        fullFailed = false
         return output(exports)
       })
     }
@@ -399,6 +404,7 @@ function createFactory(base) {
           })
           return
         }
+        if (!engine) return
         var parts = [action, eventJson, ids ? JSON.stringify(ids) : '', known ? JSON.stringify(known) : '']
         var status
         try {
@@ -406,6 +412,7 @@ function createFactory(base) {
         } catch (e) {
           // A trap in the page module defers like an event it cannot run.
           if (engine.x !== page) throw e
+          pageLost = true
           status = -2
         }
         if (status === -2) {
@@ -427,7 +434,7 @@ function createFactory(base) {
             .then(null, function (e) {
               console.warn(DESTINATION + ': ' + e.message + '; events the page module cannot run are dropped')
               fullFailed = true
-              engine = pageEngine
+              engine = pageLost ? null : pageEngine
             })
             .then(function () {
               clearTimeout(timer)
@@ -505,7 +512,8 @@ function createFactory(base) {
               if (typeof window.Iterate === 'function') window.Iterate('uninstall')
             }
             analytics.on('reset', function () {
-              // After the events still waiting for the full engine, not before them.
+              // After the events still waiting here for the full engine, not before them
+              // (analytics.js itself may hand over earlier events after its reset).
               if (queue) queue.push(uninstall)
               else uninstall()
             })
@@ -542,9 +550,10 @@ function createFactory(base) {
         function deliver(ctx) {
           // The event as it is now: it may change once this returns.
           var prefs = preferencesOf(ctx.event)
+          var prefsJson = prefs ? JSON.stringify(prefs) : ''
           var eventJson = JSON.stringify(ctx.event)
           function handle() {
-            if (prefs && JSON.stringify(prefs) !== JSON.stringify(known)) consentSeen(prefs)
+            if (prefsJson && prefsJson !== JSON.stringify(known)) consentSeen(JSON.parse(prefsJson))
             runAction(action, eventJson, null, false)
           }
           // While the full engine loads, the event waits its turn here; analytics.js

@@ -903,14 +903,13 @@ pub async fn move_mapping(
     Posted { session, form }: Posted,
 ) -> Page {
     let result = async {
-        let d = ops::load_destination(&app, &id).await?;
-        let i = position(&d, &mapping)?;
         let to = match form.text("to") {
-            "up" if i > 0 => i - 1,
-            "down" => i + 1,
-            _ => return Err(ops::wrong("to", "must be up or down, within the list")),
+            "up" => ops::Move::Up,
+            "down" => ops::Move::Down,
+            _ => return Err(ops::wrong("to", "must be up or down")),
         };
-        ops::move_mapping(&app, &id, None, AUTHOR, &mapping, to).await?;
+        let d = ops::move_mapping(&app, &id, None, AUTHOR, &mapping, to).await?;
+        let i = position(&d, &mapping)?;
         Ok(format!(
             "Mapping “{}” moved {}.",
             mapping_name(&d.config["subscriptions"][i]),
