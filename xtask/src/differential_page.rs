@@ -97,12 +97,7 @@ pub fn run(o: &Options) -> Result<(), String> {
             unplanned += 1;
             continue;
         };
-        let ids: Vec<String> = plan["subs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s[0].as_str().map(String::from))
-            .collect();
+        let ids = subscription_ids(&plan);
         let handle = page::load(plan.to_string().as_bytes());
         if handle < 0 {
             unplanned += 1;
@@ -187,6 +182,16 @@ pub fn run(o: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// The ids of a plan's subscriptions, in run order.
+fn subscription_ids(plan: &Value) -> Vec<String> {
+    plan["subs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s[0].as_str().map(String::from))
+        .collect()
+}
+
 /// Equal as JavaScript sees the JSON: numbers by value, objects by members.
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -237,12 +242,7 @@ pub fn write_corpus(
             continue;
         };
         let s = Value::Object(served);
-        let ids: Vec<String> = plan["subs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s[0].as_str().map(String::from))
-            .collect();
+        let ids = subscription_ids(&plan);
         out.push_str(&json!({"settings": s, "plan": plan}).to_string());
         out.push('\n');
         for _ in 0..per_config {

@@ -48,7 +48,7 @@ pub fn page_plan(loaded: &Loaded) -> Option<Value> {
         "actions": actions,
         "subs": subs,
     });
-    (!exceeds_depth(&plan, MAX_PLAN_DEPTH)).then_some(plan)
+    (!mapping::exceeds_depth(&plan, MAX_PLAN_DEPTH)).then_some(plan)
 }
 
 /// `settings` as the control plane serves them: with the `iaPlan` of the configuration
@@ -229,14 +229,6 @@ fn number(n: f64) -> Value {
         "-Infinity"
     };
     json!({ "num": name })
-}
-
-fn exceeds_depth(v: &Value, budget: usize) -> bool {
-    match v {
-        Value::Array(items) => budget == 0 || items.iter().any(|i| exceeds_depth(i, budget - 1)),
-        Value::Object(m) => budget == 0 || m.values().any(|i| exceeds_depth(i, budget - 1)),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -564,7 +556,7 @@ mod tests {
         for _ in 0..MAX_PLAN_DEPTH {
             v = json!([v]);
         }
-        assert!(!exceeds_depth(&v, MAX_PLAN_DEPTH));
-        assert!(exceeds_depth(&json!([v]), MAX_PLAN_DEPTH));
+        assert!(!mapping::exceeds_depth(&v, MAX_PLAN_DEPTH));
+        assert!(mapping::exceeds_depth(&json!([v]), MAX_PLAN_DEPTH));
     }
 }

@@ -271,7 +271,8 @@ fn mapping_to_process(mapping: &Value) -> Result<Cow<'_, Value>, Diagnostic> {
     Ok(Cow::Owned(root))
 }
 
-fn exceeds_depth(v: &Value, budget: usize) -> bool {
+/// Whether `v` nests arrays and objects more than `budget` levels deep.
+pub fn exceeds_depth(v: &Value, budget: usize) -> bool {
     match v {
         Value::Array(items) => budget == 0 || items.iter().any(|i| exceeds_depth(i, budget - 1)),
         Value::Object(m) => budget == 0 || m.values().any(|i| exceeds_depth(i, budget - 1)),

@@ -184,6 +184,10 @@ async fn destination_exists(app: &AppState, id: &str) -> Result<(), ApiError> {
     ops::load_destination(app, id).await.map(|_| ())
 }
 
+async fn mapping_exists(app: &AppState, id: &str, mapping: &str) -> Result<(), ApiError> {
+    position(&ops::load_destination(app, id).await?, mapping).map(|_| ())
+}
+
 async fn patch_source(
     State(app): Shared,
     Path(id): Path<String>,
@@ -408,7 +412,7 @@ async fn patch_mapping(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    position(&ops::load_destination(&app, &id).await?, &mapping)?;
+    mapping_exists(&app, &id, &mapping).await?;
     let body = object(body)?;
     let mut updated = Value::Null;
     let d = update(&app, &id, &headers, "mapping changed", |d| {
@@ -445,7 +449,7 @@ async fn move_mapping(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    position(&ops::load_destination(&app, &id).await?, &mapping)?;
+    mapping_exists(&app, &id, &mapping).await?;
     let body = object(body)?;
     let to = match field(&body, "position") {
         Some(Value::Number(n)) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
